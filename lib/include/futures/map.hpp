@@ -1,0 +1,162 @@
+#pragma once
+// The lazy result of executor.map(): a single-pass range in input order, shared by
+// every executor. Semantics are Python 3.14's: results come in input order; the
+// first element whose call threw rethrows from begin()/++ and ends the iteration,
+// cancelling what has not started; so does the timeout; destroying the range
+// cancels what has not started.
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <variant>
+#include <vector>
+
+#include <futures/future.hpp>
+#include <futures/map_options.hpp>
+
+namespace futures {
+
+namespace detail {
+
+template <class R>
+using stored_t = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
+/// One element's outcome inside a chunk: its value, or what its call threw.
+template <class R>
+using outcome = std::variant<stored_t<R>, std::exception_ptr>;
+template <class R>
+using chunk_future = future<std::vector<outcome<R>>>;
+
+/// Reads the next chunk of inputs and submits it; nullopt when the input is
+/// exhausted or the executor is gone.
+template <class R>
+class chunk_source {
+public:
+    virtual ~chunk_source() = default;
+    virtual std::optional<chunk_future<R>> submit_next() = 0;
+};
+
+inline void validate(const map_options& o) {
+    if (o.chunksize && *o.chunksize < 1) throw std::invalid_argument("chunksize must be >= 1.");
+    if (o.buffersize && *o.buffersize < 1) throw std::invalid_argument("buffersize must be None or > 0");
+}
+
+}  // namespace detail
+
+template <class R>
+class map_result {
+public:
+    using value_type = detail::stored_t<R>;
+
+    class iterator {
+    public:
+        using value_type = map_result::value_type;
+        using difference_type = std::ptrdiff_t;
+        iterator() = default;
+        value_type& operator*() const { return *r_->current_; }
+        value_type* operator->() const { return &*r_->current_; }
+        iterator& operator++() {
+            r_->advance();
+            return *this;
+        }
+        void operator++(int) { ++*this; }
+        friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
+
+    private:
+        friend class map_result;
+        explicit iterator(map_result* r) : r_(r) {}
+        bool at_end() const { return !r_->current_; }
+        map_result* r_ = nullptr;
+    };
+
+    map_result(std::unique_ptr<detail::chunk_source<R>> src, const map_options& o)
+        : src_(std::move(src)), buffered_(o.buffersize.has_value()) {
+        if (o.timeout) deadline_ = detail::deadline_after(*o.timeout);
+        // Submit now, as Python does: everything, or the first buffersize chunks.
+        const std::size_t ahead = o.buffersize.value_or(std::numeric_limits<std::size_t>::max());
+        for (std::size_t n = 0; n < ahead; ++n) {
+            auto f = src_->submit_next();
+            if (!f) break;
+            pending_.push_back(std::move(*f));
+        }
+    }
+    map_result(map_result&&) noexcept = default;
+    map_result& operator=(map_result&&) = delete;
+    ~map_result() { cancel_rest(); }
+
+    /// Waits for the first result (may throw what its call threw, or timeout_error).
+    iterator begin() {
+        if (!started_) {
+            started_ = true;
+            advance();
+        }
+        return iterator(this);
+    }
+    std::default_sentinel_t end() const noexcept { return {}; }
+
+private:
+    void advance() {
+        current_.reset();
+        for (;;) {
+            if (pos_ < chunk_.size()) {
+                auto& o = chunk_[pos_++];
+                if (auto* e = std::get_if<std::exception_ptr>(&o)) {
+                    auto ex = *e;  // cancel_rest() clears chunk_, which owns *e
+                    cancel_rest();
+                    std::rethrow_exception(ex);
+                }
+                current_.emplace(std::move(std::get<0>(o)));
+                return;
+            }
+            // Python refills first, then waits for the oldest chunk.
+            if (buffered_ && src_) {
+                if (auto f = src_->submit_next())
+                    pending_.push_back(std::move(*f));
+                else
+                    src_.reset();
+            }
+            if (pending_.empty()) return;  // exhausted
+            auto f = std::move(pending_.front());
+            pending_.pop_front();
+            if (deadline_ && !f.native_state()->wait_until(*deadline_)) {
+                f.cancel();
+                cancel_rest();
+                throw timeout_error("map() results not ready before the timeout");
+            }
+            try {
+                chunk_ = f.result();
+            } catch (...) {
+                cancel_rest();  // the call itself failed (e.g. a broken pool)
+                throw;
+            }
+            pos_ = 0;
+        }
+    }
+
+    void cancel_rest() noexcept {
+        for (auto& f : pending_) {
+            try {
+                f.cancel();
+            } catch (...) {
+            }
+        }
+        pending_.clear();
+        chunk_.clear();
+        pos_ = 0;
+        src_.reset();
+    }
+
+    std::unique_ptr<detail::chunk_source<R>> src_;
+    bool buffered_;
+    std::optional<detail::clock::time_point> deadline_;
+    std::deque<detail::chunk_future<R>> pending_;
+    std::vector<detail::outcome<R>> chunk_;
+    std::size_t pos_ = 0;
+    std::optional<value_type> current_;
+    bool started_ = false;
+};
+
+}  // namespace futures

@@ -1,0 +1,170 @@
+#include <futures/detail/shared_state.hpp>
+#include <futures/detail/spin.hpp>
+#include <futures/detail/waiter.hpp>
+
+#include <algorithm>
+
+#include <cstdio>
+#include <sstream>
+
+#include <futures/callback_errors.hpp>
+
+namespace futures {
+
+std::string_view to_string(future_state s) noexcept {
+    switch (s) {
+        case future_state::pending: return "PENDING";
+        case future_state::running: return "RUNNING";
+        case future_state::cancelled: return "CANCELLED";
+        case future_state::cancelled_and_notified: return "CANCELLED_AND_NOTIFIED";
+        case future_state::finished: return "FINISHED";
+    }
+    return "UNKNOWN";
+}
+
+}  // namespace futures
+
+namespace futures::detail {
+
+namespace {
+
+std::string exception_type_name(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+        return boost::core::demangle(typeid(x).name());
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
+}  // namespace
+
+bool state_base::cancel() {
+    std::unique_lock lk(m_);
+    auto s = future_state::pending;
+    if (!st_.compare_exchange_strong(s, future_state::cancelled, std::memory_order_acq_rel))
+        return s == future_state::cancelled || s == future_state::cancelled_and_notified;  // callbacks ran once
+    complete(lk, future_state::cancelled, false);
+    return true;
+}
+
+bool state_base::set_running_or_notify_cancel() {
+    // Lock-free: both transitions are a single CAS, and the other writers of st_
+    // (cancel, finish) only move it out of pending under m_ with a CAS too.
+    auto s = future_state::pending;
+    if (st_.compare_exchange_strong(s, future_state::running, std::memory_order_acq_rel)) return true;
+    if (s == future_state::cancelled &&
+        st_.compare_exchange_strong(s, future_state::cancelled_and_notified, std::memory_order_acq_rel))
+        return false;  // waiters were already told at cancel(): see future_state.hpp
+    throw std::runtime_error("Future in unexpected state: " + std::string(to_string(s)));
+}
+
+void state_base::set_exception(std::exception_ptr e) {
+    if (!e) throw std::invalid_argument("set_exception() needs a non-null exception_ptr");
+    finish_with([&] { exc_ = std::move(e); }, true);
+}
+
+bool state_base::try_set_exception(std::exception_ptr e) noexcept {
+    return try_finish_with([&] { exc_ = std::move(e); }, true);
+}
+
+void state_base::complete(std::unique_lock<std::mutex>& lk, future_state to, bool failed) {
+    st_.store(to, std::memory_order_release);
+    for (waiter* w : waiters_) w->on_done(this, failed);
+    waiters_.clear();
+    if (sleepers_ != 0) cv_.notify_all();
+    auto callbacks = std::move(callbacks_);
+    lk.unlock();
+    // Registration order, outside the lock, on the completing thread (as Python).
+    for (auto& cb : callbacks) {
+        try {
+            cb(*this);
+        } catch (...) {
+            report_callback_error(std::current_exception(), repr());
+        }
+    }
+}
+
+void state_base::wait() const {
+    if (spin_until([&] { return done(); })) return;
+    std::unique_lock lk(m_);
+    ++sleepers_;
+    cv_.wait(lk, [&] { return done(); });
+    --sleepers_;
+}
+
+bool state_base::wait_until(clock::time_point deadline) const {
+    if (done()) return true;
+    if (deadline > clock::now() &&
+        spin_until([&] { return done(); }, std::min<clock::duration>(deadline - clock::now(), std::chrono::microseconds(50))))
+        return true;
+    std::unique_lock lk(m_);
+    ++sleepers_;
+    bool ok = cv_.wait_until(lk, deadline, [&] { return done(); });
+    --sleepers_;
+    return ok;
+}
+
+std::exception_ptr state_base::exception_when_done() const {
+    if (cancelled()) throw cancelled_error();
+    return exc_;
+}
+
+void state_base::rethrow_if_failed() const {
+    if (cancelled()) throw cancelled_error();
+    if (exc_) std::rethrow_exception(exc_);
+}
+
+void state_base::add_callback(state_callback cb) {
+    {
+        std::lock_guard lk(m_);
+        if (!done()) {
+            callbacks_.push_back(std::move(cb));
+            return;
+        }
+    }
+    // Already done: run now, on the caller's thread, errors reported like any other.
+    try {
+        cb(*this);
+    } catch (...) {
+        report_callback_error(std::current_exception(), repr());
+    }
+}
+
+bool state_base::add_waiter(waiter* w) {
+    std::lock_guard lk(m_);
+    if (done()) return false;
+    waiters_.push_back(w);
+    return true;
+}
+
+void state_base::remove_waiter(waiter* w) {
+    std::lock_guard lk(m_);
+    std::erase(waiters_, w);
+}
+
+std::string state_base::repr() const {
+    std::ostringstream os;
+    os << "<future at " << static_cast<const void*>(this) << " state=";
+    switch (state()) {
+        case future_state::pending: os << "pending"; break;
+        case future_state::running: os << "running"; break;
+        case future_state::cancelled:
+        case future_state::cancelled_and_notified: os << "cancelled"; break;
+        case future_state::finished:
+            if (exc_)
+                os << "finished raised " << exception_type_name(exc_);
+            else
+                os << "finished returned " << result_type_name();
+            break;
+    }
+    os << '>';
+    return os.str();
+}
+
+void state_base::throw_invalid_state() const {
+    throw invalid_state_error(std::string(to_string(state())) + ": " + repr());
+}
+
+}  // namespace futures::detail
