@@ -1,0 +1,10 @@
+#pragma once
+// Everything, for those who want one include.
+#include <futures/as_completed.hpp>
+#include <futures/callback_errors.hpp>
+#include <futures/errors.hpp>
+#include <futures/future.hpp>
+#include <futures/map.hpp>
+#include <futures/thread_pool_executor.hpp>
+#include <futures/wait.hpp>
+#include <futures/when_all.hpp>
