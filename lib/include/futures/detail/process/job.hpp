@@ -1,0 +1,32 @@
+#pragma once
+// A job: what one frame carries to a worker (one submit, or one map chunk), and
+// how to complete its future from the worker's answers. Type-erased here so that
+// the pool core is not a template.
+#include <exception>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+#include <futures/detail/process/messages.hpp>
+#include <futures/detail/shared_state.hpp>
+
+namespace futures::detail::process {
+
+struct job {
+    boost::intrusive_ptr<state_base> state;
+    std::vector<call_item> calls;  // ids are assigned when the job is sent
+    /// Completes the future from one result per call, in call order. Runs on the
+    /// pool's I/O thread and must not throw (it reports failures into the future).
+    std::function<void(std::vector<result_item>&, pid_t)> complete;
+
+    /// Fails the future unless it is already done. Never throws.
+    void fail(std::exception_ptr e) noexcept { state->try_set_exception(std::move(e)); }
+};
+
+/// The exception a worker's failure report turns into in the parent: remote_error,
+/// or remote_exception<E> for common standard exceptions.
+std::exception_ptr rebuild_exception(const failure& f, const std::string& task, pid_t pid);
+
+}  // namespace futures::detail::process

@@ -1,0 +1,125 @@
+#pragma once
+// The non-template part of process_pool_executor. How a call travels:
+//
+//   submit(task, args)            caller's thread: args -> bytes (a failure fails
+//     |                           this future only), job -> post to the I/O thread
+//     v
+//   queue_ (I/O thread)           pending jobs; cancel() still works here
+//     |  pump(): an idle worker?  set_running_or_notify_cancel(), ids assigned
+//     v         none? spawn one   (on demand, up to max_workers, from this thread)
+//   frame -> calls pipe           call_batch: 1 call (submit) or a map chunk
+//     v
+//   worker process                worker_loop: run_call() per item, result_batch
+//     v
+//   results pipe -> on_frame      async read of every worker's pipe, no threads
+//     v
+//   job.complete()                bytes -> values, or rebuild_exception()
+//     v
+//   future set -> done-callbacks  run here, on the I/O thread
+//
+//   worker exit (async_wait)  ->  finalize(): once exited AND its pipe drained,
+//                                 fail the job it was running (pid, code/signal),
+//                                 free the slot, pump() replaces it on demand.
+//
+// Everything below "queue_" runs on one thread, the pool's own io_context thread
+// (the only thread that forks: boost-1.81-notes §10 P4), so the I/O-side state
+// needs no lock; m_ guards only what submit() and shutdown() share with it.
+#include <array>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <futures/detail/process/job.hpp>
+#include <futures/detail/process/spawn.hpp>
+
+namespace futures {
+struct process_pool_options;
+}
+
+namespace futures::detail::process {
+
+struct worker;
+
+class pool_core {
+public:
+    explicit pool_core(process_pool_options opts);
+    ~pool_core();
+    pool_core(const pool_core&) = delete;
+    pool_core& operator=(const pool_core&) = delete;
+
+    /// Queues j. Blocks while max_pending jobs are queued (never on the I/O thread).
+    /// Throws broken_process_pool when broken, std::runtime_error after shutdown.
+    void submit(std::shared_ptr<job> j);
+    void shutdown(bool wait, bool cancel_futures);
+    /// shutdown(false, true), then sends sig to every live worker.
+    void stop_workers(int sig);
+
+    std::size_t max_workers() const noexcept { return max_workers_; }
+    std::size_t max_frame() const noexcept { return max_frame_; }
+    std::size_t queued() const;
+    std::vector<pid_t> worker_pids() const;
+    /// Whether the calling thread is the pool's I/O thread.
+    bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_id_; }
+
+private:
+    friend struct worker;
+    // All of these run on the I/O thread.
+    void pump();
+    void spawn_one();
+    void send(const std::shared_ptr<worker>& w, std::shared_ptr<job> j, bool initializer);
+    void read_next(const std::shared_ptr<worker>& w);
+    void on_frame(const std::shared_ptr<worker>& w);
+    void on_results(const std::shared_ptr<worker>& w, result_batch& rb);
+    void on_ready(const std::shared_ptr<worker>& w);
+    void finalize(const std::shared_ptr<worker>& w);
+    void close_calls(const std::shared_ptr<worker>& w);
+    void break_pool(const std::string& why);
+    void fail_queue(const std::string& why);
+    void publish_pids();
+    void run_io();
+
+    const std::size_t max_workers_;
+    const std::size_t max_pending_;
+    const std::size_t max_frame_;
+    const std::size_t max_restarts_;
+    const std::optional<std::size_t> max_tasks_per_child_;
+    const bool break_on_worker_death_;
+    const std::string exe_;
+    const std::optional<call_item> initializer_;
+
+    boost::asio::io_context io_{1};
+    boost::asio::io_context spawn_ctx_{1};  // forks only; never run (P4)
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
+    std::thread thread_;
+    std::thread::id io_id_;
+    std::mutex join_m_;
+
+    // Shared with submitters, under m_.
+    mutable std::mutex m_;
+    std::condition_variable space_cv_;
+    std::size_t queued_ = 0;  // submitted, not yet sent or dropped
+    bool shutdown_ = false;
+    std::string broken_;
+    std::vector<pid_t> pids_;
+
+    // I/O thread only.
+    std::deque<std::shared_ptr<job>> queue_;
+    std::vector<std::shared_ptr<worker>> workers_;
+    std::vector<unsigned> slot_crashes_;  // consecutive crashes, per slot
+    std::vector<bool> slot_used_;
+    std::uint64_t next_id_ = 1;
+    bool closing_ = false;  // shutdown seen: close workers once the queue is empty
+    bool forced_ = false;   // terminate/kill_workers: no replacements
+    bool is_broken_ = false;
+};
+
+}  // namespace futures::detail::process

@@ -1,0 +1,31 @@
+#pragma once
+// Starting one worker process with Boost.Process v2, working around its 1.81
+// defects (boost-1.81-notes §1.6): every inherited fd but the two protocol pipes and
+// the standard streams is closed in the child (P1), a failed exec is reaped (P2),
+// and the fork happens on a private io_context that no other thread touches (P4).
+#include <cstddef>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/readable_pipe.hpp>
+#include <boost/asio/writable_pipe.hpp>
+#include <boost/process/v2/process.hpp>
+
+namespace futures::detail::process {
+
+struct spawned_worker {
+    boost::process::v2::process proc;     // bound to the pool's io_context
+    boost::asio::writable_pipe calls;     // parent -> worker
+    boost::asio::readable_pipe results;   // worker -> parent
+};
+
+/// Starts `exe --futures-worker <call fd> <result fd> <parent pid> <max frame>`.
+/// Must run on the thread that owns spawn_ctx (never run, never shared). The
+/// returned objects live on io. Throws std::system_error if the start fails.
+spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx,
+                            const std::string& exe, std::size_t max_frame);
+
+/// This executable's path, for relaunching it as a worker.
+std::string self_executable();
+
+}  // namespace futures::detail::process

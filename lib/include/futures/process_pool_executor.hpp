@@ -1,0 +1,183 @@
+#pragma once
+// process_pool_executor: Python's ProcessPoolExecutor for registered tasks
+// (task.hpp) run in worker processes (worker.hpp). How a call travels, and which
+// thread does what: see detail/process/pool_core.hpp.
+//
+// Threads: the pool owns one I/O thread. Futures are completed there, so
+// done-callbacks and then() continuations without an executor run on it; they may
+// submit more work, but must not block on this pool's futures (that would stall
+// every worker's results, as Python warns for its own pool).
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <futures/detail/process/pool_core.hpp>
+#include <futures/detail/zip_source.hpp>
+#include <futures/future.hpp>
+#include <futures/map.hpp>
+#include <futures/remote_error.hpp>
+#include <futures/task.hpp>
+
+namespace futures {
+
+struct process_pool_options {
+    /// Worker processes at most. Unset: the usable cores. 0 throws std::invalid_argument.
+    std::optional<std::size_t> max_workers{};
+    /// Runs once in each new worker before its first call (make_call(task, args...)).
+    /// If it fails, the pool is broken: pending and later calls fail with
+    /// broken_process_pool, as in Python.
+    std::optional<task_call> initializer{};
+    /// A worker is replaced after this many calls (a map chunk counts as one).
+    /// Unset: never. 0 throws std::invalid_argument.
+    std::optional<std::size_t> max_tasks_per_child{};
+    /// Beyond Python: the most calls queued (not yet sent to a worker) at once;
+    /// submit() blocks while the queue is full. 0: unbounded.
+    std::size_t max_pending = 0;
+    /// The worker binary (worker.hpp). Empty: this executable, relaunched; its main()
+    /// must call run_worker_if_requested() first.
+    std::string worker_executable{};
+    /// Beyond Python: a worker that dies fails only the calls it was running, and is
+    /// replaced. A slot whose workers die this many times in a row (without a call
+    /// completing in between) breaks the pool instead: against crash loops.
+    std::size_t max_restarts = 3;
+    /// Python's behaviour: the first worker death breaks the whole pool.
+    bool break_on_worker_death = false;
+    /// Hard cap on one frame (a call batch or a result batch), both directions.
+    std::size_t max_frame_bytes = std::size_t(1) << 30;
+};
+
+/// Runs registered tasks in a pool of worker processes, started on demand.
+class process_pool_executor {
+public:
+    process_pool_executor() : process_pool_executor(process_pool_options{}) {}
+    explicit process_pool_executor(std::size_t max_workers)
+        : process_pool_executor(process_pool_options{.max_workers = max_workers}) {}
+    /// Starts the I/O thread (no worker yet). Throws std::invalid_argument for bad
+    /// options. Sets SIGPIPE to ignored if it was the default (as Python does), so a
+    /// dead worker's pipe reports EPIPE instead of killing this process.
+    explicit process_pool_executor(process_pool_options opts)
+        : core_(std::make_shared<detail::process::pool_core>(std::move(opts))) {}
+
+    /// shutdown(wait=true). Must not run on the pool's I/O thread (in a callback).
+    ~process_pool_executor() { shutdown(true); }
+    process_pool_executor(const process_pool_executor&) = delete;
+    process_pool_executor& operator=(const process_pool_executor&) = delete;
+
+    /// Schedules t(args...) in a worker and returns its future. The arguments are
+    /// serialized here, on the caller's thread: if that throws, or they exceed
+    /// max_frame_bytes, the returned future holds a serialization_error and nothing
+    /// is sent. Blocks only while max_pending calls are queued (never on the I/O
+    /// thread). Throws std::runtime_error after shutdown, broken_process_pool once
+    /// broken. The future fails with: what the task threw (remote_exception<E> for
+    /// standard exceptions, else remote_error), serialization_error (result not
+    /// readable here), remote_error (task unknown to the worker, or the worker
+    /// could not read the arguments or write the result), terminated_worker_error
+    /// (the worker died while running it).
+    template <class R, class... A, class... X>
+        requires std::is_constructible_v<typename task<R(A...)>::args_tuple, X&&...>
+    future<R> submit(const task<R(A...)>& t, X&&... args) {
+        future<R> fut;
+        auto j = std::make_shared<detail::process::job>();
+        j->state = fut.native_state();
+        std::string bytes;
+        if (!serialize_args(t, fut, bytes, std::forward<X>(args)...)) return fut;
+        j->calls.push_back({0, t.name(), t.signature(), std::move(bytes)});
+        j->complete = [fut, name = std::string(t.name())](std::vector<detail::process::result_item>& rs, pid_t pid) {
+            auto& st = static_cast<detail::shared_state<R>&>(*fut.native_state());
+            deliver<R>(rs.front(), name, pid, st, [&](auto&&... v) { st.try_set_value(std::move(v)...); },
+                       [&](std::exception_ptr e) { st.try_set_exception(std::move(e)); });
+        };
+        core_->submit(std::move(j));
+        return fut;
+    }
+
+    /// Calls t over the zipped ranges (shortest wins) and returns a lazy range of
+    /// results in input order (map.hpp); an optional map_options comes last. Inputs
+    /// go to workers in chunks, one frame per chunk; a failing element fails only
+    /// itself (its error is thrown when the iteration reaches it). Without
+    /// map_options::chunksize the chunk size is chosen: for sized ranges,
+    /// ceil(n / (4 * max_workers)) clamped to [1, 1024] (about four chunks per
+    /// worker, to balance load); for unsized or infinite ranges, 64.
+    template <class R, class... A, class... Xs>
+    auto map(const task<R(A...)>& t, Xs&&... ranges_then_options) {
+        return detail::with_map_options(
+            [&](const map_options& o, auto&&... rs) { return map_impl(o, t, std::forward<decltype(rs)>(rs)...); },
+            std::forward<Xs>(ranges_then_options)...);
+    }
+
+    /// Stops accepting calls. cancel_futures: cancels the calls not yet sent to a
+    /// worker. wait: blocks until every queued call has run and every worker has
+    /// exited (then the I/O thread is gone). Safe to call more than once; from the
+    /// I/O thread (a callback) it never waits.
+    void shutdown(bool wait = true, bool cancel_futures = false) { core_->shutdown(wait, cancel_futures); }
+    /// Python 3.14: shutdown(wait=false, cancel_futures=true), then SIGTERM to every
+    /// worker. Calls that were running fail with terminated_worker_error. No-op on
+    /// workers already gone. Does not block.
+    void terminate_workers() { core_->stop_workers(SIGTERM); }
+    /// As terminate_workers(), with SIGKILL.
+    void kill_workers() { core_->stop_workers(SIGKILL); }
+
+    std::size_t max_workers() const noexcept { return core_->max_workers(); }
+    /// Calls queued and not yet sent to a worker.
+    std::size_t pending() const { return core_->queued(); }
+    /// The pids of the live workers (a snapshot).
+    std::vector<pid_t> worker_pids() const { return core_->worker_pids(); }
+
+private:
+    template <class R, class... A, class Fut, class... X>
+    bool serialize_args(const task<R(A...)>& t, const Fut& fut, std::string& out, X&&... args) {
+        try {
+            typename task<R(A...)>::args_tuple tuple(std::forward<X>(args)...);
+            out = detail::process::to_bytes(tuple);
+        } catch (const std::exception& e) {
+            fut.set_exception(serialization_error("cannot serialize the arguments of task \"" + std::string(t.name()) +
+                                                  "\": " + e.what()));
+            return false;
+        }
+        if (out.size() > core_->max_frame()) {
+            fut.set_exception(serialization_error("the arguments of task \"" + std::string(t.name()) + "\" take " +
+                                                  std::to_string(out.size()) + " bytes, above max_frame_bytes"));
+            return false;
+        }
+        return true;
+    }
+
+    // One result item -> a value (through set) or an exception (through fail).
+    template <class R, class State, class Set, class Fail>
+    static void deliver(detail::process::result_item& r, const std::string& name, pid_t pid, State&, Set&& set,
+                        Fail&& fail) {
+        if (auto* f = std::get_if<detail::process::failure>(&r.value)) {
+            fail(detail::process::rebuild_exception(*f, name, pid));
+            return;
+        }
+        if constexpr (std::is_void_v<R>) {
+            set();
+        } else {
+            std::optional<R> v;
+            try {
+                v.emplace();
+                detail::process::from_bytes(std::get<std::string>(r.value), *v);
+            } catch (const std::exception& e) {
+                fail(std::make_exception_ptr(
+                    serialization_error("cannot deserialize the result of task \"" + name + "\": " + e.what())));
+                return;
+            }
+            set(std::move(*v));
+        }
+    }
+
+    template <class R, class... A, class... Rs>
+    auto map_impl(const map_options& o, const task<R(A...)>& t, Rs&&... rs);
+
+    std::shared_ptr<detail::process::pool_core> core_;
+};
+
+}  // namespace futures
+
+#include <futures/detail/process/map_chunks.hpp>

@@ -1,0 +1,127 @@
+#include <futures/detail/process/spawn.hpp>
+#include <futures/worker.hpp>
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
+#include <boost/process/v2/posix/default_launcher.hpp>
+
+namespace futures::detail::process {
+namespace {
+
+namespace bp2 = boost::process::v2;
+
+// Runs first. Parent side: keeps the child's pipe ends off the close list. Child
+// side (after fork, so only async-signal-safe calls): makes those two ends survive
+// exec, and arranges for the child to die with the spawning thread, which lives as
+// long as the pool has workers. The getppid check closes the window in which the
+// parent died before prctl.
+struct protocol_fds {
+    int child_in, child_out;
+    pid_t parent;
+    template <class Launcher>
+    bp2::error_code on_setup(Launcher& l, const bp2::filesystem::path&, const char* const*) {
+        l.fd_whitelist.push_back(child_in);
+        l.fd_whitelist.push_back(child_out);
+        return {};
+    }
+    template <class Launcher>
+    bp2::error_code on_exec_setup(Launcher&, const bp2::filesystem::path&, const char* const*) {
+        if (::fcntl(child_in, F_SETFD, 0) != 0 || ::fcntl(child_out, F_SETFD, 0) != 0)
+            return bp2::error_code(errno, bp2::system_category());
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) ::_exit(0);
+        return {};
+    }
+};
+
+// 1.81's close_all() is off by one and closes nothing below the highest
+// whitelisted fd (P1); close everything >= 3 except the whitelist ourselves.
+struct close_inherited_fds {
+    template <class Launcher>
+    bp2::error_code on_exec_setup(Launcher& l, const bp2::filesystem::path&, const char* const*) {
+        unsigned lo = 3;
+        for (;;) {  // no allocation between fork and exec
+            int next = INT_MAX;
+            for (int fd : l.fd_whitelist)
+                if (fd >= static_cast<int>(lo) && fd < next) next = fd;
+            if (next == INT_MAX) {
+                ::close_range(lo, ~0U, 0);
+                break;
+            }
+            if (static_cast<unsigned>(next) > lo) ::close_range(lo, static_cast<unsigned>(next) - 1, 0);
+            lo = static_cast<unsigned>(next) + 1;
+        }
+        return {};
+    }
+};
+
+// 1.81 never reaps a child whose exec failed (P2), and that child calls exit(),
+// flushing the parent's stdio buffers a second time (#514). The members are
+// variadic because 1.81 detects them with one arity and calls them with another.
+struct reap_failed_exec {
+    template <class L, class... A>
+    void on_error(L& l, A&&...) {
+        if (l.pid > 0) {
+            ::waitpid(l.pid, nullptr, 0);
+            l.pid = -1;
+        }
+    }
+    template <class... A>
+    void on_exec_error(A&&...) {
+        ::_exit(127);
+    }
+};
+
+struct fd_pair {
+    int r = -1, w = -1;
+    fd_pair() {
+        int p[2];
+        if (::pipe2(p, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+        r = p[0];
+        w = p[1];
+    }
+    ~fd_pair() {
+        if (r >= 0) ::close(r);
+        if (w >= 0) ::close(w);
+    }
+    static int take(int& fd) { return std::exchange(fd, -1); }
+};
+
+}  // namespace
+
+std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+
+spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx, const std::string& exe,
+                            std::size_t max_frame) {
+    fd_pair calls, results;
+    const pid_t me = ::getpid();
+    std::vector<std::string> args{worker_flag, std::to_string(calls.r), std::to_string(results.w),
+                                  std::to_string(me), std::to_string(max_frame)};
+    bp2::posix::default_launcher launcher;
+    bp2::error_code ec;
+    // The executor overload: the context overload ignores ec in 1.81 (P3).
+    auto proc = launcher(spawn_ctx.get_executor(), ec, exe, args, protocol_fds{calls.r, results.w, me},
+                         close_inherited_fds{}, reap_failed_exec{});
+    if (::getpid() != me) ::_exit(127);  // never let a forked child run on (P4)
+    if (ec) throw std::system_error(ec, "cannot start worker " + exe);
+    // Re-home the child on the pool's context: the spawn context only forks.
+    const int pid = proc.id();
+    proc.detach();
+    spawned_worker w{bp2::process(io.get_executor(), pid), boost::asio::writable_pipe(io),
+                     boost::asio::readable_pipe(io)};
+    w.calls.assign(fd_pair::take(calls.w));
+    w.results.assign(fd_pair::take(results.r));
+    return w;  // the child's ends close with calls/results
+}
+
+}  // namespace futures::detail::process

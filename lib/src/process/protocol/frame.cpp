@@ -1,0 +1,98 @@
+#include <futures/detail/process/frame.hpp>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include <boost/version.hpp>
+
+namespace futures::detail::process {
+
+hello make_hello() {
+    hello h;
+    h.protocol = protocol_version;
+    h.boost_version = BOOST_VERSION;
+    h.sizes = sizeof(long) | sizeof(void*) << 8 | sizeof(long double) << 16;
+    h.pid = ::getpid();
+    return h;
+}
+
+std::string check_hello(const hello& h) {
+    hello mine = make_hello();
+    if (h.protocol != mine.protocol)
+        return "protocol version " + std::to_string(h.protocol) + ", expected " + std::to_string(mine.protocol);
+    if (h.boost_version != mine.boost_version || h.sizes != mine.sizes)
+        return "worker built with a different Boost or ABI (the archives are native binary)";
+    return {};
+}
+
+std::string encode_frame(const message& m, std::size_t max_payload) {
+    std::string out(frame_header_size, '\0');
+    save_to(out, m);
+    std::size_t n = out.size() - frame_header_size;
+    if (n > max_payload || n > UINT32_MAX)
+        throw frame_error("frame of " + std::to_string(n) + " bytes exceeds the limit of " + std::to_string(max_payload));
+    for (std::size_t i = 0; i < frame_header_size; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+    return out;
+}
+
+std::size_t decode_header(const std::array<unsigned char, frame_header_size>& h, std::size_t max_payload) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < frame_header_size; ++i) n |= std::size_t(h[i]) << (8 * i);
+    if (n > max_payload)
+        throw frame_error("incoming frame of " + std::to_string(n) + " bytes exceeds the limit of " +
+                          std::to_string(max_payload));
+    return n;
+}
+
+message decode_payload(std::string_view payload) {
+    message m;
+    try {
+        from_bytes(payload, m);
+    } catch (const std::exception& e) {
+        throw frame_error(std::string("undecodable frame: ") + e.what());
+    }
+    return m;
+}
+
+namespace {
+// Reads exactly n bytes; returns the count read before EOF.
+std::size_t read_fully(int fd, char* p, std::size_t n) {
+    std::size_t got = 0;
+    while (got < n) {
+        ssize_t r = ::read(fd, p + got, n - got);
+        if (r == 0) break;
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            throw std::system_error(errno, std::generic_category(), "read");
+        }
+        got += static_cast<std::size_t>(r);
+    }
+    return got;
+}
+}  // namespace
+
+bool read_frame(int fd, std::string& out, std::size_t max_payload) {
+    std::array<unsigned char, frame_header_size> h{};
+    std::size_t got = read_fully(fd, reinterpret_cast<char*>(h.data()), h.size());
+    if (got == 0) return false;
+    if (got != h.size()) throw frame_error("truncated frame header");
+    std::size_t n = decode_header(h, max_payload);
+    out.resize(n);
+    if (read_fully(fd, out.data(), n) != n) throw frame_error("truncated frame");
+    return true;
+}
+
+void write_all(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+        ssize_t w = ::write(fd, bytes.data(), bytes.size());
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            throw std::system_error(errno, std::generic_category(), "write");
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(w));
+    }
+}
+
+}  // namespace futures::detail::process
