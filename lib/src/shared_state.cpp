@@ -1,8 +1,10 @@
 #include <futures/detail/shared_state.hpp>
+#include <futures/detail/parking.hpp>
 #include <futures/detail/spin.hpp>
 #include <futures/detail/waiter.hpp>
 
 #include <algorithm>
+#include <cstdint>
 
 #include <cstdio>
 #include <sstream>
@@ -69,15 +71,25 @@ bool state_base::try_set_exception(std::exception_ptr e) noexcept {
     return try_finish_with([&] { exc_ = std::move(e); }, true);
 }
 
+state_base::listeners& state_base::listeners_locked() {
+    if (!listeners_) listeners_ = std::make_unique<listeners>();
+    return *listeners_;
+}
+
 void state_base::complete(std::unique_lock<std::mutex>& lk, future_state to, bool failed) {
-    st_.store(to, std::memory_order_release);
-    for (waiter* w : waiters_) w->on_done(this, failed);
-    waiters_.clear();
-    if (sleepers_ != 0) cv_.notify_all();
-    auto callbacks = std::move(callbacks_);
+    st_.store(to, std::memory_order_seq_cst);  // seq_cst: pairs with the sleepers' count
+    auto ls = std::move(listeners_);
+    if (ls)
+        for (waiter* w : ls->waiters) w->on_done(this, failed);
     lk.unlock();
+    if (sleepers_.load(std::memory_order_seq_cst) != 0) {
+        auto& b = parking_for(this);
+        { std::lock_guard park(b.m); }  // a sleeper between its check and its wait holds b.m
+        b.cv.notify_all();
+    }
+    if (!ls) return;
     // Registration order, outside the lock, on the completing thread (as Python).
-    for (auto& cb : callbacks) {
+    for (auto& cb : ls->callbacks) {
         try {
             cb(*this);
         } catch (...) {
@@ -88,10 +100,11 @@ void state_base::complete(std::unique_lock<std::mutex>& lk, future_state to, boo
 
 void state_base::wait() const {
     if (spin_until([&] { return done(); })) return;
-    std::unique_lock lk(m_);
-    ++sleepers_;
-    cv_.wait(lk, [&] { return done(); });
-    --sleepers_;
+    auto& b = parking_for(this);
+    std::unique_lock lk(b.m);
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    b.cv.wait(lk, [&] { return st_.load(std::memory_order_seq_cst) >= future_state::cancelled; });
+    sleepers_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 bool state_base::wait_until(clock::time_point deadline) const {
@@ -99,10 +112,11 @@ bool state_base::wait_until(clock::time_point deadline) const {
     if (deadline > clock::now() &&
         spin_until([&] { return done(); }, std::min<clock::duration>(deadline - clock::now(), std::chrono::microseconds(50))))
         return true;
-    std::unique_lock lk(m_);
-    ++sleepers_;
-    bool ok = cv_.wait_until(lk, deadline, [&] { return done(); });
-    --sleepers_;
+    auto& b = parking_for(this);
+    std::unique_lock lk(b.m);
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    bool ok = b.cv.wait_until(lk, deadline, [&] { return st_.load(std::memory_order_seq_cst) >= future_state::cancelled; });
+    sleepers_.fetch_sub(1, std::memory_order_relaxed);
     return ok;
 }
 
@@ -120,7 +134,7 @@ void state_base::add_callback(state_callback cb) {
     {
         std::lock_guard lk(m_);
         if (!done()) {
-            callbacks_.push_back(std::move(cb));
+            listeners_locked().callbacks.push_back(std::move(cb));
             return;
         }
     }
@@ -135,13 +149,13 @@ void state_base::add_callback(state_callback cb) {
 bool state_base::add_waiter(waiter* w) {
     std::lock_guard lk(m_);
     if (done()) return false;
-    waiters_.push_back(w);
+    listeners_locked().waiters.push_back(w);
     return true;
 }
 
 void state_base::remove_waiter(waiter* w) {
     std::lock_guard lk(m_);
-    std::erase(waiters_, w);
+    if (listeners_) std::erase(listeners_->waiters, w);
 }
 
 std::string state_base::repr() const {
@@ -165,6 +179,13 @@ std::string state_base::repr() const {
 
 void state_base::throw_invalid_state() const {
     throw invalid_state_error(std::string(to_string(state())) + ": " + repr());
+}
+
+parking_bucket& parking_for(const void* p) noexcept {
+    struct alignas(64) padded : parking_bucket {};
+    static padded table[64];
+    auto a = reinterpret_cast<std::uintptr_t>(p);
+    return table[(a >> 6 ^ a >> 12) % 64];
 }
 
 }  // namespace futures::detail

@@ -2,7 +2,8 @@
 // future<T>: Python's concurrent.futures.Future for C++.
 //
 // A future is a cheap, copyable handle to shared state; copies see the same result.
-// Destroying a handle never blocks. A default-constructed future<T> is a fresh
+// Destroying a handle never blocks. As with shared_ptr, a moved-from handle is
+// empty: it may only be destroyed or assigned to. A default-constructed future<T> is a fresh
 // pending future (like Python's Future()), for tests and for executor writers.
 //
 // Threads: blocking calls block the calling thread only. Done-callbacks run on the

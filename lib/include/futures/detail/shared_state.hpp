@@ -3,14 +3,19 @@
 // intrusively so that an executor can fuse the task and its state into a single
 // allocation (see detail/task.hpp).
 //
-// Locking: m_ guards everything but st_, which is also published with release
-// ordering so that done()/result() on a finished future need no lock. Callbacks run
-// after m_ is released; waiters (wait/as_completed) are notified under m_, and a
-// waiter's own lock is always taken after a state's lock, never before.
+// Locking: m_ guards the listeners (callbacks and wait/as_completed waiters); st_
+// is atomic, so done()/result() on a finished future need no lock. Callbacks run
+// after m_ is released; waiters are notified under m_, and a waiter's own lock is
+// always taken after a state's lock, never before.
+//
+// Size matters (a million queued tasks is a million states), so a state has no
+// condition variable of its own: threads that block in result() park on one of a
+// few shared ones (detail/parking.hpp), and the listener lists are allocated only
+// when someone registers.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -120,13 +125,16 @@ protected:
     std::exception_ptr exc_;
 
 private:
+    struct listeners {
+        std::vector<state_callback> callbacks;
+        std::vector<waiter*> waiters;
+    };
     void complete(std::unique_lock<std::mutex>& lk, future_state to, bool failed);
+    listeners& listeners_locked();
 
-    mutable std::condition_variable cv_;
     std::atomic<future_state> st_{future_state::pending};
-    mutable unsigned sleepers_ = 0;
-    std::vector<state_callback> callbacks_;
-    std::vector<waiter*> waiters_;
+    mutable std::atomic<unsigned> sleepers_{0};  // threads parked on this state
+    std::unique_ptr<listeners> listeners_;      // guarded by m_; null until first use
 };
 
 template <class T>
