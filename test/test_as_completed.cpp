@@ -14,7 +14,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <initializer_list>
 #include <iterator>
 #include <list>
@@ -29,9 +28,6 @@
 #include <utility>
 #include <vector>
 
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <futures/as_completed.hpp>
 #include <futures/errors.hpp>
 #include <futures/future.hpp>
@@ -39,59 +35,15 @@
 #include <futures/wait.hpp>
 
 #include "support/deadline.hpp"
-
-namespace test_types {
-struct os_error : std::runtime_error {
-    os_error() : std::runtime_error("os error") {}
-};
-}  // namespace test_types
+#include "support/fixtures.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using futures::any_future;
 using futures::future;
-using test_types::os_error;
+using namespace futures_test;
 using clk = std::chrono::steady_clock;
-
-// ---- fixtures, as CPython's util.py ----------------------------------------------
-
-future<int> pending_future() { return future<int>(); }
-future<int> running_future() {
-    future<int> f;
-    f.set_running_or_notify_cancel();
-    return f;
-}
-future<int> cancelled_future() {
-    future<int> f;
-    f.cancel();
-    return f;
-}
-future<int> cancelled_and_notified_future() {
-    future<int> f;
-    f.cancel();
-    f.set_running_or_notify_cancel();
-    return f;
-}
-future<int> exception_future() {
-    future<int> f;
-    f.set_exception(os_error());
-    return f;
-}
-future<int> successful_future() {
-    future<int> f;
-    f.set_result(42);
-    return f;
-}
-
-template <class F>
-bool same_futures(const std::vector<F>& got, std::initializer_list<any_future> want) {
-    if (got.size() != want.size()) return false;
-    auto it = want.begin();
-    for (const auto& f : got)
-        if (!(any_future(f) == *it++)) return false;
-    return true;
-}
 
 /// What iterating a range produced: the futures yielded, and the timeout message if
 /// iteration ended with timeout_error.
@@ -112,27 +64,6 @@ auto drain(Range& r) {
         out.timeout = e.what();
     }
     return out;
-}
-
-pid_t this_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
-
-/// Polls /proc until thread `tid` sleeps in the kernel (state S or D), or `limit`
-/// passes: a helper uses it to act only once the main thread is really blocked in
-/// the iteration. It waits for an observable condition, not for time; if it gives
-/// up, the test still holds.
-bool wait_until_blocked(pid_t tid, std::chrono::milliseconds limit = 5000ms) {
-    const std::string path = "/proc/self/task/" + std::to_string(tid) + "/stat";
-    const auto end = clk::now() + limit;
-    while (clk::now() < end) {
-        std::ifstream in(path);
-        std::string line;
-        std::getline(in, line);
-        auto p = line.rfind(')');
-        if (p != std::string::npos && p + 2 < line.size() && (line[p + 2] == 'S' || line[p + 2] == 'D'))
-            return true;
-        std::this_thread::yield();
-    }
-    return false;
 }
 
 using range_t = futures::as_completed_range<future<int>>;
@@ -163,13 +94,10 @@ BOOST_AUTO_TEST_CASE(no_timeout_yields_every_future) {
     auto f1 = pending_future();
     auto f2 = pending_future();
     auto r = futures::as_completed(std::vector<future<int>>{cn, failed, ok, f1, f2});
-    futures_test::event go;
     std::jthread t([&] {
-        (void)go.wait_for(10s);
         f1.set_result(1);
         f2.set_result(2);
     });
-    go.set();
     auto d = drain(r);  // no timeout: watchdog
     BOOST_TEST(!d.timeout.has_value());
     std::set<std::size_t> got, want;
@@ -186,14 +114,11 @@ BOOST_AUTO_TEST_CASE(pre_done_first_in_input_order_then_completion_order) {
     BOOST_TEST(r.size() == 6u);
     // One thread completes them in the order p3, p1, p2: that order is the
     // completion order, however the threads are scheduled.
-    futures_test::event go;
     std::jthread t([&] {
-        (void)go.wait_for(10s);
         p3.set_result(3);
         p1.set_exception(os_error());
         p2.set_result(2);
     });
-    go.set();
     auto d = drain(r);
     BOOST_TEST(!d.timeout.has_value());
     BOOST_TEST(same_futures(d.yielded, {d1, d2, d3, p3, p1, p2}));
@@ -240,12 +165,8 @@ BOOST_AUTO_TEST_CASE(futures_completed_before_iteration_come_in_completion_order
 
 BOOST_AUTO_TEST_CASE(iteration_is_woken_by_a_completion) {
     auto a = pending_future();
-    const pid_t me = this_tid();
     auto r = futures::as_completed(std::vector<future<int>>{a}, 10s);
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        a.set_result(1);
-    });
+    auto t = when_blocked([&] { a.set_result(1); });
     auto d = drain(r);
     BOOST_TEST(!d.timeout.has_value());
     BOOST_TEST(same_futures(d.yielded, {a}));
@@ -301,13 +222,10 @@ BOOST_AUTO_TEST_CASE(unnotified_cancel_is_yielded_cpython_109934) {
 BOOST_AUTO_TEST_CASE(cancel_while_iterating_is_yielded) {
     auto a = pending_future(), b = pending_future();
     auto r = futures::as_completed(std::vector<future<int>>{a, b}, 10s);
-    futures_test::event go;
     std::jthread t([&] {
-        (void)go.wait_for(10s);
         b.cancel();
         a.set_result(1);
     });
-    go.set();
     auto d = drain(r);
     BOOST_TEST(!d.timeout.has_value());
     BOOST_TEST(same_futures(d.yielded, {b, a}));
@@ -339,13 +257,10 @@ BOOST_AUTO_TEST_CASE(mixed_types_through_initializer_list) {
     s.set_result("x");
     auto r = futures::as_completed({i, s, v});
     static_assert(std::is_same_v<decltype(r), futures::as_completed_range<any_future>>);
-    futures_test::event go;
     std::jthread t([&] {
-        (void)go.wait_for(10s);
         v.set_result();
         i.set_result(1);
     });
-    go.set();
     auto d = drain(r);
     BOOST_TEST(same_futures(d.yielded, {s, v, i}));
 }
@@ -521,12 +436,7 @@ BOOST_AUTO_TEST_CASE(futures_done_by_the_time_of_iteration_are_yielded_after_the
 BOOST_AUTO_TEST_CASE(all_done_before_the_deadline_ends_without_timeout) {
     auto a = pending_future();
     auto r = futures::as_completed(std::vector<future<int>>{a, successful_future()}, 10s);
-    futures_test::event go;
-    std::jthread t([&] {
-        (void)go.wait_for(10s);
-        a.set_result(1);
-    });
-    go.set();
+    std::jthread t([&] { a.set_result(1); });
     auto d = drain(r);
     BOOST_TEST(d.yielded.size() == 2u);
     BOOST_TEST(!d.timeout.has_value());

@@ -12,7 +12,6 @@
 #include <atomic>
 #include <chrono>
 #include <concepts>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,9 +26,6 @@
 #include <utility>
 #include <vector>
 
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <futures/callback_errors.hpp>
 #include <futures/errors.hpp>
 #include <futures/future.hpp>
@@ -38,13 +34,7 @@
 #include <futures/when_all.hpp>
 
 #include "support/deadline.hpp"
-
-namespace test_types {
-/// Stands in for Python's OSError in the CPython fixtures.
-struct os_error : std::runtime_error {
-    os_error() : std::runtime_error("os error") {}
-};
-}  // namespace test_types
+#include "support/fixtures.hpp"
 
 namespace {
 
@@ -52,38 +42,8 @@ using namespace std::chrono_literals;
 using futures::any_future;
 using futures::future;
 using futures::future_state;
-using test_types::os_error;
+using namespace futures_test;
 using clk = std::chrono::steady_clock;
-
-// ---- fixtures: one future per state, as CPython's util.create_future -----------
-
-future<int> pending_future() { return future<int>(); }
-future<int> running_future() {
-    future<int> f;
-    f.set_running_or_notify_cancel();
-    return f;
-}
-future<int> cancelled_future() {
-    future<int> f;
-    f.cancel();
-    return f;
-}
-future<int> cancelled_and_notified_future() {
-    future<int> f;
-    f.cancel();
-    f.set_running_or_notify_cancel();
-    return f;
-}
-future<int> exception_future() {
-    future<int> f;
-    f.set_exception(os_error());
-    return f;
-}
-future<int> successful_future() {
-    future<int> f;
-    f.set_result(42);
-    return f;
-}
 
 std::string what_of(const std::exception_ptr& e) {
     try {
@@ -106,25 +66,12 @@ concept has_public_state = requires(const F& f) {
 
 bool matches(const std::string& s, const char* re) { return std::regex_match(s, std::regex(re)); }
 
-pid_t this_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
-
-/// Polls /proc until thread `tid` sleeps in the kernel (state S or D), or `limit`
-/// passes. Used by a helper thread to complete a future only once the main thread
-/// is really blocked in result()/exception(). It waits for an observable condition,
-/// not for time; if it gives up the test still holds (it then covers the fast path).
-bool wait_until_blocked(pid_t tid, std::chrono::milliseconds limit = 5000ms) {
-    const std::string path = "/proc/self/task/" + std::to_string(tid) + "/stat";
-    const auto end = clk::now() + limit;
-    while (clk::now() < end) {
-        std::ifstream in(path);
-        std::string line;
-        std::getline(in, line);
-        auto p = line.rfind(')');
-        if (p != std::string::npos && p + 2 < line.size() && (line[p + 2] == 'S' || line[p + 2] == 'D'))
-            return true;
-        std::this_thread::yield();
-    }
-    return false;
+/// Gives f a done-callback that owns the only reference to a token, and returns a
+/// weak_ptr to that token: it expires exactly when f's shared state is freed.
+std::weak_ptr<int> watch_state_of(future<int>& f) {
+    auto token = std::make_shared<int>(0);
+    f.add_done_callback([token](future<int>) {});
+    return token;
 }
 
 /// Installs a callback error handler for the scope of a test, restoring the old one.
@@ -509,43 +456,27 @@ BOOST_AUTO_TEST_CASE(exception_times_out_no_earlier_than_the_timeout) {
 
 BOOST_AUTO_TEST_CASE(result_is_woken_by_set_result_from_another_thread) {
     future<int> f;
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        f.set_result(42);
-    });
+    auto t = when_blocked([&] { f.set_result(42); });
     BOOST_TEST(f.result(10s) == 42);
 }
 
 BOOST_AUTO_TEST_CASE(untimed_result_is_woken_by_set_result_from_another_thread) {
     future<int> f;
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        f.set_result(43);
-    });
+    auto t = when_blocked([&] { f.set_result(43); });
     BOOST_TEST(f.result() == 43);  // guarded by the watchdog
 }
 
 BOOST_AUTO_TEST_CASE(result_with_huge_timeout_is_woken_by_another_thread) {
     future<int> f;
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        f.set_result(44);
-    });
+    auto t = when_blocked([&] { f.set_result(44); });
     BOOST_TEST(f.result(std::chrono::hours::max()) == 44);  // the deadline saturates
 }
 
 BOOST_AUTO_TEST_CASE(result_is_woken_by_cancel_from_another_thread) {
     future<int> f;
-    const pid_t me = this_tid();
     std::atomic<bool> cancel_returned{false};
     {
-        std::jthread t([&] {
-            wait_until_blocked(me);
-            cancel_returned = f.cancel();
-        });
+        auto t = when_blocked([&] { cancel_returned = f.cancel(); });
         BOOST_CHECK_THROW(f.result(10s), futures::cancelled_error);
     }
     BOOST_TEST(cancel_returned.load());
@@ -553,11 +484,7 @@ BOOST_AUTO_TEST_CASE(result_is_woken_by_cancel_from_another_thread) {
 
 BOOST_AUTO_TEST_CASE(exception_is_woken_by_set_exception_from_another_thread) {
     future<int> f;
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        f.set_exception(os_error());
-    });
+    auto t = when_blocked([&] { f.set_exception(os_error()); });
     auto e = f.exception(10s);
     BOOST_TEST(bool(e));
     BOOST_CHECK_THROW(std::rethrow_exception(e), os_error);
@@ -565,21 +492,13 @@ BOOST_AUTO_TEST_CASE(exception_is_woken_by_set_exception_from_another_thread) {
 
 BOOST_AUTO_TEST_CASE(exception_is_woken_by_cancel_from_another_thread) {
     future<int> f;
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        f.cancel();
-    });
+    auto t = when_blocked([&] { f.cancel(); });
     BOOST_CHECK_THROW(f.exception(10s), futures::cancelled_error);
 }
 
 BOOST_AUTO_TEST_CASE(result_of_running_future_is_woken_when_it_finishes) {
     auto f = running_future();
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        f.set_result(5);
-    });
+    auto t = when_blocked([&] { f.set_result(5); });
     BOOST_TEST(f.result(10s) == 5);
 }
 
@@ -1556,13 +1475,11 @@ BOOST_AUTO_TEST_CASE(when_any_over_any_future_mixes_types) {
 BOOST_AUTO_TEST_CASE(when_any_frees_its_inputs_once_fired_even_if_others_never_complete) {
     // when_all.hpp: "Until one is done, the inputs and the shared block keep each
     // other alive" — so once one is done, dropping every handle must free them all.
-    // b's state owns a callback holding `token`; when b's state is freed, so is it.
-    auto token = std::make_shared<int>(0);
-    std::weak_ptr<int> watch = token;
+    // watch_state_of(b) expires when b's state is freed.
+    std::weak_ptr<int> watch;
     {
         future<int> a, b;
-        b.add_done_callback([token](future<int>) {});
-        token.reset();
+        watch = watch_state_of(b);
         auto w = futures::when_any(std::vector<future<int>>{a, b});
         a.set_result(1);
         BOOST_TEST(w.result(0s).index == 0u);
@@ -1571,12 +1488,10 @@ BOOST_AUTO_TEST_CASE(when_any_frees_its_inputs_once_fired_even_if_others_never_c
 }
 
 BOOST_AUTO_TEST_CASE(when_all_frees_its_inputs_if_some_never_complete) {
-    auto token = std::make_shared<int>(0);
-    std::weak_ptr<int> watch = token;
+    std::weak_ptr<int> watch;
     {
         future<int> a, b;
-        b.add_done_callback([token](future<int>) {});
-        token.reset();
+        watch = watch_state_of(b);
         auto w = futures::when_all(std::vector<future<int>>{a, b});
         a.set_result(1);
         BOOST_TEST(!w.done());
@@ -1585,12 +1500,10 @@ BOOST_AUTO_TEST_CASE(when_all_frees_its_inputs_if_some_never_complete) {
 }
 
 BOOST_AUTO_TEST_CASE(then_frees_the_source_if_it_never_completes) {
-    auto token = std::make_shared<int>(0);
-    std::weak_ptr<int> watch = token;
+    std::weak_ptr<int> watch;
     {
         future<int> a;
-        a.add_done_callback([token](future<int>) {});
-        token.reset();
+        watch = watch_state_of(a);
         auto g = a.then([](int v) { return v; });
         BOOST_TEST(!g.done());
     }

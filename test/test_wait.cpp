@@ -13,7 +13,6 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <initializer_list>
 #include <list>
 #include <ranges>
@@ -23,21 +22,13 @@
 #include <type_traits>
 #include <vector>
 
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <futures/errors.hpp>
 #include <futures/future.hpp>
 #include <futures/thread_pool_executor.hpp>
 #include <futures/wait.hpp>
 
 #include "support/deadline.hpp"
-
-namespace test_types {
-struct os_error : std::runtime_error {
-    os_error() : std::runtime_error("os error") {}
-};
-}  // namespace test_types
+#include "support/fixtures.hpp"
 
 namespace {
 
@@ -45,69 +36,8 @@ using namespace std::chrono_literals;
 using futures::any_future;
 using futures::future;
 using futures::return_when;
-using test_types::os_error;
+using namespace futures_test;
 using clk = std::chrono::steady_clock;
-
-// ---- fixtures, as CPython's util.py ----------------------------------------------
-
-future<int> pending_future() { return future<int>(); }
-future<int> running_future() {
-    future<int> f;
-    f.set_running_or_notify_cancel();
-    return f;
-}
-future<int> cancelled_future() {
-    future<int> f;
-    f.cancel();
-    return f;
-}
-future<int> cancelled_and_notified_future() {
-    future<int> f;
-    f.cancel();
-    f.set_running_or_notify_cancel();
-    return f;
-}
-future<int> exception_future() {
-    future<int> f;
-    f.set_exception(os_error());
-    return f;
-}
-future<int> successful_future() {
-    future<int> f;
-    f.set_result(42);
-    return f;
-}
-
-/// True if got holds exactly `want`, in that order (same shared states).
-template <class F>
-bool same_futures(const std::vector<F>& got, std::initializer_list<any_future> want) {
-    if (got.size() != want.size()) return false;
-    auto it = want.begin();
-    for (const auto& f : got)
-        if (!(any_future(f) == *it++)) return false;
-    return true;
-}
-
-pid_t this_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
-
-/// Polls /proc until thread `tid` sleeps in the kernel (state S or D), or `limit`
-/// passes: a helper thread uses it to act only once the main thread is really
-/// blocked inside wait(). It waits for an observable condition, not for time; if
-/// it gives up, the test still holds (it then covers the already-done path).
-bool wait_until_blocked(pid_t tid, std::chrono::milliseconds limit = 5000ms) {
-    const std::string path = "/proc/self/task/" + std::to_string(tid) + "/stat";
-    const auto end = clk::now() + limit;
-    while (clk::now() < end) {
-        std::ifstream in(path);
-        std::string line;
-        std::getline(in, line);
-        auto p = line.rfind(')');
-        if (p != std::string::npos && p + 2 < line.size() && (line[p + 2] == 'S' || line[p + 2] == 'D'))
-            return true;
-        std::this_thread::yield();
-    }
-    return false;
-}
 
 /// A call for the pool that fails like Python's divmod(21, 0).
 int divide_by_zero() { throw std::domain_error("integer division or modulo by zero"); }
@@ -153,9 +83,7 @@ BOOST_AUTO_TEST_CASE(both_lists_keep_input_order) {
 
 BOOST_AUTO_TEST_CASE(done_keeps_input_order_whatever_the_completion_order) {
     future<int> a, b, c;
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
+    auto t = when_blocked([&] {
         c.set_result(3);
         b.set_result(2);
         a.set_result(1);
@@ -242,11 +170,7 @@ BOOST_AUTO_TEST_SUITE(first_completed)
 BOOST_AUTO_TEST_CASE(first_completed_returns_the_future_completed_while_waiting) {
     auto fast = pending_future();
     auto slow = pending_future();
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        fast.set_result(2);
-    });
+    auto t = when_blocked([&] { fast.set_result(2); });
     auto r = futures::wait(std::vector<future<int>>{fast, slow}, 10s, return_when::first_completed);
     BOOST_TEST(same_futures(r.done, {fast}));
     BOOST_TEST(same_futures(r.not_done, {slow}));
@@ -255,11 +179,7 @@ BOOST_AUTO_TEST_CASE(first_completed_returns_the_future_completed_while_waiting)
 BOOST_AUTO_TEST_CASE(first_completed_untimed_is_woken) {
     auto fast = pending_future();
     auto slow = running_future();
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        fast.set_exception(os_error());
-    });
+    auto t = when_blocked([&] { fast.set_exception(os_error()); });
     auto r = futures::wait(std::vector<future<int>>{slow, fast}, return_when::first_completed);  // watchdog
     BOOST_TEST(same_futures(r.done, {fast}));
     BOOST_TEST(same_futures(r.not_done, {slow}));
@@ -286,11 +206,7 @@ BOOST_AUTO_TEST_CASE(first_completed_some_already_completed_returns_at_once) {
 BOOST_AUTO_TEST_CASE(first_completed_woken_by_cancel) {
     auto a = pending_future();
     auto b = pending_future();
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        a.cancel();
-    });
+    auto t = when_blocked([&] { a.cancel(); });
     auto r = futures::wait(std::vector<future<int>>{a, b}, 10s, return_when::first_completed);
     BOOST_TEST(same_futures(r.done, {a}));
     BOOST_TEST(same_futures(r.not_done, {b}));
@@ -333,9 +249,7 @@ BOOST_AUTO_TEST_CASE(first_exception_returns_when_one_fails) {
     auto ok = pending_future();
     auto raiser = pending_future();
     auto blocked = pending_future();
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
+    auto t = when_blocked([&] {
         ok.set_result(1);
         raiser.set_exception(os_error());
     });
@@ -381,9 +295,7 @@ BOOST_AUTO_TEST_CASE(first_exception_one_already_failed_returns_at_once) {
 BOOST_AUTO_TEST_CASE(first_exception_without_exception_waits_for_all) {
     auto a = pending_future();
     auto b = pending_future();
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
+    auto t = when_blocked([&] {
         a.set_result(1);
         b.set_result(2);
     });
@@ -414,11 +326,7 @@ BOOST_AUTO_TEST_CASE(first_exception_does_not_treat_cancel_as_exception) {
 BOOST_AUTO_TEST_CASE(first_exception_does_not_return_on_a_success_while_waiting) {
     auto a = pending_future();
     auto b = pending_future();
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        a.set_result(1);
-    });
+    auto t = when_blocked([&] { a.set_result(1); });
     auto t0 = clk::now();
     auto r = futures::wait(std::vector<future<int>>{a, b}, 300ms, return_when::first_exception);
     BOOST_TEST((clk::now() - t0 >= 300ms));
@@ -447,11 +355,7 @@ BOOST_AUTO_TEST_CASE(all_completed_with_pool_calls) {
 BOOST_AUTO_TEST_CASE(all_completed_is_the_default) {
     auto a = pending_future();
     auto b = successful_future();
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        a.set_result(1);
-    });
+    auto t = when_blocked([&] { a.set_result(1); });
     auto r = futures::wait(std::vector<future<int>>{a, b});  // watchdog
     BOOST_TEST(same_futures(r.done, {a, b}));
     BOOST_TEST(r.not_done.empty());
@@ -459,10 +363,8 @@ BOOST_AUTO_TEST_CASE(all_completed_is_the_default) {
 
 BOOST_AUTO_TEST_CASE(all_completed_waits_for_the_last_one) {
     auto a = pending_future(), b = pending_future(), c = pending_future();
-    const pid_t me = this_tid();
     std::atomic<bool> last_set{false};
-    std::jthread t([&] {
-        wait_until_blocked(me);
+    auto t = when_blocked([&] {
         c.set_result(3);
         a.set_exception(os_error());  // not first_exception: keep waiting
         b.set_result(2);
@@ -485,11 +387,7 @@ BOOST_AUTO_TEST_CASE(all_completed_counts_unnotified_cancel_as_done) {
 BOOST_AUTO_TEST_CASE(all_completed_woken_by_cancel) {
     auto a = pending_future();
     auto ok = successful_future();
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        a.cancel();
-    });
+    auto t = when_blocked([&] { a.cancel(); });
     auto r = futures::wait(std::vector<future<int>>{a, ok}, 10s);
     BOOST_TEST(same_futures(r.done, {a, ok}));
     BOOST_TEST(r.not_done.empty());
@@ -561,11 +459,7 @@ BOOST_AUTO_TEST_CASE(completion_after_a_timed_out_wait_is_safe) {
 
 BOOST_AUTO_TEST_CASE(huge_timeout_does_not_overflow) {
     auto a = pending_future();
-    const pid_t me = this_tid();
-    std::jthread t([&] {
-        wait_until_blocked(me);
-        a.set_result(1);
-    });
+    auto t = when_blocked([&] { a.set_result(1); });
     auto r = futures::wait(std::vector<future<int>>{a}, std::chrono::hours::max());
     BOOST_TEST(same_futures(r.done, {a}));
 }
