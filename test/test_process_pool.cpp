@@ -6,44 +6,26 @@
 
 #include <signal.h>
 
-#include <atomic>
 #include <numeric>
 #include <ranges>
 #include <chrono>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include <futures/process_pool_executor.hpp>
 
+#include "process/helpers.hpp"
 #include "process/tasks.hpp"
+#include "support/deadline.hpp"
 
 using namespace std::chrono_literals;
 using futures::process_pool_executor;
 using futures::process_pool_options;
-constexpr auto deadline = 60s;
-
-// Busy-waits (yielding) until pred holds or the deadline passes; for states that
-// have no notification (a future becoming RUNNING).
-template <class P>
-bool eventually(P pred) {
-    auto end = std::chrono::steady_clock::now() + deadline;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::yield();
-    }
-    return true;
-}
-
-template <class E, class F>
-std::string error_of(F&& f) {
-    try {
-        f.result(deadline);
-    } catch (const E& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        return std::string("WRONG TYPE: ") + typeid(e).name() + ": " + e.what();
-    }
-    return "NO ERROR";
-}
+using ptest::deadline;
+using ptest::error_of;
+using ptest::eventually;
 
 BOOST_AUTO_TEST_CASE(submit_returns_results) {
     process_pool_executor pool(2);
@@ -141,6 +123,7 @@ const death deaths[] = {{ptest::exit_3, "exit code 3"},
                         {ptest::sigkill_self, "(SIGKILL)"}};
 
 BOOST_AUTO_TEST_CASE(crash_matrix_worker_deaths_fail_one_future_and_are_replaced) {
+    futures_test::set_deadline(180s);  // 15 worker deaths and restarts; slow under sanitizers
     process_pool_executor pool(process_pool_options{.max_workers = 1, .max_restarts = 100});
     for (const auto& d : deaths) {
         for (int phase : {int(ptest::worker_loads_args), -1, int(ptest::worker_saves_result)}) {
@@ -160,7 +143,7 @@ BOOST_AUTO_TEST_CASE(external_sigkill_fails_the_running_future) {
     process_pool_executor pool(1);
     auto pid = pool.submit(get_pid_task).result(deadline);
     auto f = pool.submit(block_task);
-    BOOST_REQUIRE(eventually([&] { return f.running(); }));
+    BOOST_REQUIRE(eventually("the call runs", [&] { return f.running(); }));
     ::kill(pid, SIGKILL);
     try {
         f.result(deadline);
@@ -184,7 +167,7 @@ BOOST_AUTO_TEST_CASE(restart_cap_breaks_the_pool) {
 BOOST_AUTO_TEST_CASE(break_on_worker_death_is_python_behaviour) {
     process_pool_executor pool(process_pool_options{.max_workers = 2, .break_on_worker_death = true});
     auto blocked = pool.submit(block_task);
-    BOOST_REQUIRE(eventually([&] { return blocked.running(); }));
+    BOOST_REQUIRE(eventually("the blocking call runs", [&] { return blocked.running(); }));
     auto dead = pool.submit(crash_task, int(ptest::segv));
     BOOST_TEST(error_of<futures::broken_process_pool>(dead).find("SIGSEGV") != std::string::npos);
     BOOST_TEST(error_of<futures::broken_process_pool>(blocked).find("SIGKILL") != std::string::npos);
@@ -196,7 +179,7 @@ BOOST_AUTO_TEST_CASE(crash_with_a_big_frame_in_flight) {
     auto pid = pool.submit(get_pid_task).result(deadline);
     ::kill(pid, SIGSTOP);  // the worker stops reading: the 8 MiB frame stays in flight
     auto f = pool.submit(big_arg_task, std::string(8 << 20, 'x'));
-    BOOST_REQUIRE(eventually([&] { return f.running(); }));
+    BOOST_REQUIRE(eventually("the call runs", [&] { return f.running(); }));
     ::kill(pid, SIGKILL);
     BOOST_TEST(error_of<futures::terminated_worker_error>(f).find("SIGKILL") != std::string::npos);
     BOOST_TEST(pool.submit(big_arg_task, std::string(8 << 20, 'y')).result(deadline) == std::size_t(8 << 20));
@@ -205,14 +188,14 @@ BOOST_AUTO_TEST_CASE(crash_with_a_big_frame_in_flight) {
 BOOST_AUTO_TEST_CASE(callback_submits_new_work) {
     process_pool_executor pool(2);
     futures::future<int> second;
-    std::atomic<bool> ready{false};
+    futures_test::event ready;  // second is written before set(), read after wait_for()
     auto first = pool.submit(add_task, 1, 2);
     first.add_done_callback([&](futures::future<int> f) {
         second = pool.submit(square_task, f.result());
-        ready = true;
+        ready.set();
     });
     BOOST_TEST(first.result(deadline) == 3);
-    BOOST_REQUIRE(eventually([&] { return ready.load(); }));
+    BOOST_REQUIRE(ready.wait_for(deadline));
     BOOST_TEST(second.result(deadline) == 9);
 }
 
@@ -273,11 +256,11 @@ BOOST_AUTO_TEST_CASE(shutdown_runs_queued_work_and_refuses_more) {
 BOOST_AUTO_TEST_CASE(shutdown_cancel_futures_cancels_queued) {
     process_pool_executor pool(1);
     auto blocked = pool.submit(block_task);
-    BOOST_REQUIRE(eventually([&] { return blocked.running(); }));
+    BOOST_REQUIRE(eventually("the blocking call runs", [&] { return blocked.running(); }));
     std::vector<futures::future<int>> fs;
     for (int i = 0; i < 5; ++i) fs.push_back(pool.submit(square_task, i));
     pool.kill_workers();  // shutdown(wait=false, cancel_futures=true) + SIGKILL
-    for (auto& f : fs) BOOST_TEST(eventually([&] { return f.cancelled(); }));
+    for (auto& f : fs) BOOST_CHECK_THROW(f.exception(deadline), futures::cancelled_error);
     BOOST_TEST(error_of<futures::terminated_worker_error>(blocked).find("SIGKILL") != std::string::npos);
     BOOST_CHECK_THROW(pool.submit(square_task, 1), std::runtime_error);
 }
@@ -285,7 +268,7 @@ BOOST_AUTO_TEST_CASE(shutdown_cancel_futures_cancels_queued) {
 BOOST_AUTO_TEST_CASE(terminate_workers_sends_sigterm) {
     process_pool_executor pool(1);
     auto blocked = pool.submit(block_task);
-    BOOST_REQUIRE(eventually([&] { return blocked.running(); }));
+    BOOST_REQUIRE(eventually("the blocking call runs", [&] { return blocked.running(); }));
     pool.terminate_workers();
     BOOST_TEST(error_of<futures::terminated_worker_error>(blocked).find("SIGTERM") != std::string::npos);
 }
@@ -331,4 +314,76 @@ BOOST_AUTO_TEST_CASE(oversized_arguments_fail_that_future) {
     BOOST_TEST(error_of<futures::serialization_error>(pool.submit(big_arg_task, std::string(1 << 17, 'x')))
                    .find("max_frame_bytes") != std::string::npos);
     BOOST_TEST(pool.submit(big_arg_task, std::string(100, 'x')).result(deadline) == 100u);
+}
+
+// ---- completion_executor ---------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(completion_executor_runs_callbacks_on_the_users_io_context) {
+    boost::asio::io_context io;
+    process_pool_executor pool(process_pool_options{.max_workers = 2, .completion_executor = io.get_executor()});
+    std::vector<futures::future<int>> fs;
+    for (int i = 0; i < 6; ++i) fs.push_back(pool.submit(square_task, i));
+    fs.push_back(pool.submit(fail_negative_task, -1));               // a task's exception
+    fs.push_back(pool.submit(crash_task, int(ptest::underscore_exit_4)));  // a worker death
+    std::vector<std::thread::id> ran_on;  // written by callbacks, read after run_for: same thread
+    // Nothing can complete before run_for() below: completions wait in io's queue.
+    for (auto& f : fs) f.add_done_callback([&](futures::future<int>) { ran_on.push_back(std::this_thread::get_id()); });
+    std::thread::id then_on;
+    auto then = fs[0].then([&](int v) {
+        then_on = std::this_thread::get_id();
+        return v + 1;
+    });
+    BOOST_TEST(!fs[0].done());
+    // No other work on io: run_for returns early only because the pool's outstanding
+    // work ends when the last completion has run, and must not return before that.
+    auto t0 = std::chrono::steady_clock::now();
+    io.run_for(deadline);
+    BOOST_TEST((std::chrono::steady_clock::now() - t0 < deadline));
+    BOOST_REQUIRE(ran_on.size() == fs.size());
+    for (auto id : ran_on) BOOST_TEST((id == std::this_thread::get_id()));
+    for (int i = 0; i < 6; ++i) BOOST_TEST(fs[i].result(0s) == i * i);
+    BOOST_CHECK_THROW(fs[6].result(0s), std::out_of_range);
+    BOOST_CHECK_THROW(fs[7].result(0s), futures::terminated_worker_error);
+    BOOST_TEST(then.result(0s) == 1);
+    BOOST_TEST((then_on == std::this_thread::get_id()));
+}
+
+// Runs io on its own thread while alive; the work guard keeps run() going between
+// this test's calls. On the way out: lets run() end on its own, or stops it if the
+// test is failing (a REQUIRE threw), then joins.
+struct io_runner {
+    boost::asio::io_context& io;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep{io.get_executor()};
+    std::thread thread{[this] { io.run(); }};
+    ~io_runner() {
+        keep.reset();
+        if (std::uncaught_exceptions() > 0) io.stop();
+        thread.join();
+    }
+};
+
+BOOST_AUTO_TEST_CASE(completion_executor_with_a_thread_running_io) {
+    boost::asio::io_context io;
+    process_pool_executor pool(process_pool_options{.max_workers = 2, .completion_executor = io.get_executor()});
+    auto first = pool.submit(square_task, 3);
+    std::thread::id seen;
+    futures_test::event called;
+    // Registered before io runs anywhere, so it cannot run inline on this thread.
+    first.add_done_callback([&](futures::future<int>) {
+        seen = std::this_thread::get_id();
+        called.set();
+    });
+    std::thread::id runner_id;
+    {
+        io_runner runner{io};
+        runner_id = runner.thread.get_id();
+        int sum = 0;  // map's chunks complete on the runner; this thread only waits
+        for (int r : pool.map(square_task, std::vector<int>{1, 2, 3, 4}, futures::map_options{.chunksize = 1}))
+            sum += r;
+        BOOST_TEST(sum == 30);
+        BOOST_TEST(first.result(deadline) == 9);
+        BOOST_REQUIRE(called.wait_for(deadline));
+        pool.shutdown(true);
+    }  // io.run() returned on its own: the pool left no work behind on io
+    BOOST_TEST((seen == runner_id));
 }

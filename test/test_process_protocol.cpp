@@ -63,7 +63,8 @@ BOOST_AUTO_TEST_CASE(registry_reports_unknown_and_mismatch) {
 
 BOOST_AUTO_TEST_CASE(registry_captures_exceptions_with_trace) {
     p::call_item c{1, "throw_task", throw_task.signature(), p::to_bytes(std::tuple<int, std::string>(4, "dom"))};
-    auto& f = std::get<p::failure>(*new auto(p::run_call(c)));
+    auto first = p::run_call(c);
+    auto& f = std::get<p::failure>(first);
     BOOST_TEST(f.type == "std::domain_error");
     BOOST_TEST(f.what == "dom");
     BOOST_TEST(f.traceback.find("throw_kind") != std::string::npos, f.traceback);
@@ -79,7 +80,6 @@ BOOST_AUTO_TEST_CASE(registry_captures_exceptions_with_trace) {
         BOOST_TEST(d->remote_pid() == 42);
         BOOST_TEST(!d->remote_traceback().empty());
     }
-    delete &f;
 }
 
 BOOST_AUTO_TEST_CASE(bad_arguments_fail_the_call_only) {

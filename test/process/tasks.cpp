@@ -1,5 +1,7 @@
 #include "tasks.hpp"
 
+#include <dirent.h>
+#include <limits.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -71,6 +73,21 @@ int get_global() { return global_value; }
 int fail_if_negative(int x) {
     if (x < 0) throw std::out_of_range("negative: " + std::to_string(x));
     return x * 10;
+}
+
+std::vector<std::string> list_fds() {
+    std::vector<std::string> out;
+    DIR* d = ::opendir("/proc/self/fd");
+    if (!d) throw std::runtime_error("cannot list /proc/self/fd");
+    while (const dirent* e = ::readdir(d)) {
+        if (e->d_name[0] == '.' || std::atoi(e->d_name) == ::dirfd(d)) continue;
+        char target[PATH_MAX] = {};
+        std::string link = std::string("/proc/self/fd/") + e->d_name;
+        ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+        out.push_back(std::string(e->d_name) + " -> " + (n > 0 ? std::string(target, std::size_t(n)) : "?"));
+    }
+    ::closedir(d);
+    return out;
 }
 
 }  // namespace ptest

@@ -2,18 +2,67 @@
 // main() for the process-pool tests: the test executable is relaunched as its own
 // worker (the one-line self-relaunch), so main must let workers out before Boost.Test
 // parses anything. Include once, in the test's .cpp, after BOOST_TEST_MODULE.
-#include <cstdlib>
-#include <string>
+//
+// It has one more mode, for "killing the parent leaves no worker behind": with
+// --orphan-parent it becomes a parent with two busy workers, prints their pids and
+// waits to be killed (test_process_hygiene.cpp).
+#include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include <futures/process_pool_executor.hpp>
 #include <futures/worker.hpp>
 
 #include <boost/test/unit_test.hpp>
 
+#include "process/tasks.hpp"
+
+namespace ptest {
+
+/// The flag that selects orphan_parent_main().
+inline constexpr const char* orphan_parent_flag = "--orphan-parent";
+
+/// Starts two workers that each block in a call, writes "<pid> <pid>\n" to stdout
+/// and then waits for EOF on stdin; the test SIGKILLs it before that. If the test
+/// itself died, stdin reaches EOF and this process cleans up and exits.
+inline int orphan_parent_main() {
+    futures::process_pool_executor pool(2);
+    auto a = pool.submit(block_task);
+    auto b = pool.submit(block_task);
+    // Both RUNNING: each was sent to its own started worker. Bounded, for a parent
+    // that nobody kills.
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!(a.running() && b.running())) {
+        if (std::chrono::steady_clock::now() > end) return 3;
+        std::this_thread::yield();
+    }
+    auto pids = pool.worker_pids();
+    if (pids.size() != 2) return 4;
+    std::printf("%d %d\n", static_cast<int>(pids[0]), static_cast<int>(pids[1]));
+    std::fflush(stdout);
+    char c;
+    while (::read(STDIN_FILENO, &c, 1) > 0) {
+    }
+    pool.kill_workers();
+    return 0;
+}
+
+}  // namespace ptest
+
 int main(int argc, char** argv) {
     futures::run_worker_if_requested(argc, argv);
-    // Workers inherit the environment: deliberately crashing workers must not add
-    // leak reports or change their exit codes under ASan.
+    // Workers and the orphan parent inherit the environment. Under ASan, leak
+    // checking at exit is for the test process only: workers that are killed or
+    // exit on purpose mid-call (the crash matrix) must keep their exit statuses,
+    // which a leak report would turn into 23. The sanitizers read their options at
+    // start-up, so this changes nothing for the current process.
     std::string asan = std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "";
     ::setenv("ASAN_OPTIONS", (asan + (asan.empty() ? "" : ":") + "detect_leaks=0").c_str(), 1);
+    if (argc >= 2 && std::strcmp(argv[1], ptest::orphan_parent_flag) == 0) return ptest::orphan_parent_main();
     return boost::unit_test::unit_test_main(&init_unit_test, argc, argv);
 }

@@ -3,10 +3,22 @@
 // (task.hpp) run in worker processes (worker.hpp). How a call travels, and which
 // thread does what: see detail/process/pool_core.hpp.
 //
-// Threads: the pool owns one I/O thread. Futures are completed there, so
-// done-callbacks and then() continuations without an executor run on it; they may
-// submit more work, but must not block on this pool's futures (that would stall
-// every worker's results, as Python warns for its own pool).
+// Which thread runs what:
+//  - The calling thread: submit() and map() serialize the arguments there, and
+//    block there while max_pending calls are queued; iterating a map() result
+//    blocks there.
+//  - The pool's own I/O thread ("futures-procio"), started by the first submit():
+//    it spawns and reaps the workers and does all pipe I/O. It is the only thread
+//    that forks, which is why it never runs on a user's io_context: in Boost 1.81,
+//    forking while another thread uses the same io_context breaks the child
+//    (boost-1.81-notes §10 P4).
+//  - Where futures complete: by default the I/O thread; with
+//    process_pool_options::completion_executor, that executor. Results are
+//    deserialized there, and done-callbacks and then() continuations without an
+//    executor run there. They may submit more work, but must not block on this
+//    pool's futures: on the I/O thread that stalls every worker's results (as
+//    Python warns for its own pool); on a user's single-threaded io_context it
+//    deadlocks.
 #include <algorithm>
 #include <cstddef>
 #include <memory>
@@ -16,6 +28,8 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include <futures/detail/process/pool_core.hpp>
 #include <futures/detail/zip_source.hpp>
@@ -50,21 +64,35 @@ struct process_pool_options {
     bool break_on_worker_death = false;
     /// Hard cap on one frame (a call batch or a result batch), both directions.
     std::size_t max_frame_bytes = std::size_t(1) << 30;
+    /// Beyond Python: where futures complete (results are deserialized, done-callbacks
+    /// and executor-less then() continuations run), e.g. the executor of the program's
+    /// own io_context. Unset: the pool's I/O thread. Each completion is posted there,
+    /// and from submit() until it has run the executor counts outstanding work, so
+    /// that io_context's run() does not return while this pool's futures are pending.
+    /// Its context must outlive the pool and keep running until the futures complete:
+    /// a completion it never runs leaves its future pending. Spawning and pipe I/O
+    /// stay on the pool's own thread.
+    std::optional<boost::asio::any_io_executor> completion_executor{};
 };
 
 /// Runs registered tasks in a pool of worker processes, started on demand.
 class process_pool_executor {
 public:
+    /// As process_pool_executor(process_pool_options{}).
     process_pool_executor() : process_pool_executor(process_pool_options{}) {}
+    /// As process_pool_executor(process_pool_options{.max_workers = max_workers}).
     explicit process_pool_executor(std::size_t max_workers)
         : process_pool_executor(process_pool_options{.max_workers = max_workers}) {}
-    /// Starts the I/O thread (no worker yet). Throws std::invalid_argument for bad
-    /// options. Sets SIGPIPE to ignored if it was the default (as Python does), so a
-    /// dead worker's pipe reports EPIPE instead of killing this process.
+    /// Starts nothing, as in Python: the I/O thread starts with the first submit(),
+    /// workers on demand. Throws std::invalid_argument for bad options (including a
+    /// worker executable that cannot be executed). Sets SIGPIPE to ignored if it was
+    /// the default (as Python does), so a dead worker's pipe reports EPIPE instead of
+    /// killing this process; a handler the program installed is left alone.
     explicit process_pool_executor(process_pool_options opts)
         : core_(std::make_shared<detail::process::pool_core>(std::move(opts))) {}
 
-    /// shutdown(wait=true). Must not run on the pool's I/O thread (in a callback).
+    /// shutdown(wait=true). Must not run on the pool's I/O thread (in a done-callback
+    /// of a pool without completion_executor).
     ~process_pool_executor() { shutdown(true); }
     process_pool_executor(const process_pool_executor&) = delete;
     process_pool_executor& operator=(const process_pool_executor&) = delete;
@@ -113,8 +141,9 @@ public:
 
     /// Stops accepting calls. cancel_futures: cancels the calls not yet sent to a
     /// worker. wait: blocks until every queued call has run and every worker has
-    /// exited (then the I/O thread is gone). Safe to call more than once; from the
-    /// I/O thread (a callback) it never waits.
+    /// exited (then the I/O thread is gone); with a completion_executor, the last
+    /// completions may still be queued there when it returns. Safe to call more than
+    /// once; from the I/O thread (a callback) it never waits.
     void shutdown(bool wait = true, bool cancel_futures = false) { core_->shutdown(wait, cancel_futures); }
     /// Python 3.14: shutdown(wait=false, cancel_futures=true), then SIGTERM to every
     /// worker. Calls that were running fail with terminated_worker_error. No-op on
@@ -123,6 +152,7 @@ public:
     /// As terminate_workers(), with SIGKILL.
     void kill_workers() { core_->stop_workers(SIGKILL); }
 
+    /// The most workers this pool runs at once (the option, or the usable cores).
     std::size_t max_workers() const noexcept { return core_->max_workers(); }
     /// Calls queued and not yet sent to a worker.
     std::size_t pending() const { return core_->queued(); }

@@ -32,9 +32,14 @@ class task;
 template <class R, class... A>
 class task<R(A...)> {
 public:
+    /// What the task returns; a future<R> holds it.
     using result_type = R;
+    /// The arguments as they are serialized (decayed, by value).
     using args_tuple = std::tuple<std::decay_t<A>...>;
 
+    /// A handle for the task registered as `name` (FUTURES_TASK makes these). name
+    /// must outlive the handle. A handle for an unregistered name is allowed: calls
+    /// through it fail with remote_error in the worker.
     constexpr explicit task(const char* name) noexcept : name_(name) {}
     /// The registered name.
     const char* name() const noexcept { return name_; }

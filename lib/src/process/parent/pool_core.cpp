@@ -55,19 +55,26 @@ pool_core::pool_core(process_pool_options o)
       break_on_worker_death_(o.break_on_worker_death),
       exe_(pick_exe(o.worker_executable)),
       initializer_(to_item(o.initializer)),
+      completion_(std::move(o.completion_executor)),
       slot_crashes_(max_workers_, 0),
       slot_used_(max_workers_, false) {
     // Writing to a dead worker's pipe must report EPIPE, not kill us (notes P12).
     // A handler the program installed itself is left alone.
     struct sigaction old {};
     if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) ::signal(SIGPIPE, SIG_IGN);
+    // The I/O thread starts with the first submit() (start_locked): like Python's
+    // pool, a pool that is never used costs no thread and no process.
+}
+
+void pool_core::start_locked() {
+    if (started_) return;
     guard_.emplace(io_.get_executor());
     thread_ = std::thread([this] { run_io(); });
-    io_id_ = thread_.get_id();
+    started_ = true;
 }
 
 pool_core::~pool_core() {
-    if (!thread_.joinable()) return;
+    if (!thread_.joinable()) return;  // never started, or already joined
     if (on_io_thread()) {
         thread_.detach();  // destroyed from its own callback: cannot join itself
         return;
@@ -76,6 +83,8 @@ pool_core::~pool_core() {
 }
 
 void pool_core::run_io() {
+    // Set here, before any handler runs, so a handler's on_io_thread() never misses.
+    io_id_.store(std::this_thread::get_id());
     pthread_setname_np(pthread_self(), "futures-procio");
     for (;;) {
         try {
@@ -94,6 +103,10 @@ void pool_core::submit(std::shared_ptr<job> j) {
         space_cv_.wait(lk, [&] { return queued_ < max_pending_ || shutdown_ || !broken_.empty(); });
     if (!broken_.empty()) throw broken_process_pool(broken_);
     if (shutdown_) throw std::runtime_error("cannot schedule new futures after shutdown");
+    // Counted as work on the user's executor until the completion ran there, so
+    // that its run() does not return while this future is pending.
+    if (completion_) j->work.emplace(boost::asio::prefer(*completion_, boost::asio::execution::outstanding_work.tracked));
+    start_locked();
     ++queued_;
     // Posted under m_: once shutdown_ is set nothing more is posted, so the I/O
     // thread may stop as soon as it has drained what it has.
@@ -104,14 +117,17 @@ void pool_core::submit(std::shared_ptr<job> j) {
 }
 
 void pool_core::shutdown(bool wait, bool cancel_futures) {
+    bool started = false;
     {
         std::lock_guard lk(m_);
         shutdown_ = true;
         space_cv_.notify_all();
+        started = started_;  // fixed from here on: nothing starts after shutdown_
+        if (!started) return;  // nothing was ever submitted: no thread, no worker
         boost::asio::post(io_, [this, cancel_futures] {
             if (cancel_futures) {
                 std::size_t n = queue_.size();
-                for (auto& j : queue_) j->state->cancel();
+                for (auto& j : queue_) finish(std::move(j), [](job& x) { x.state->cancel(); });
                 queue_.clear();
                 std::lock_guard lk2(m_);
                 queued_ -= n;
@@ -120,7 +136,7 @@ void pool_core::shutdown(bool wait, bool cancel_futures) {
             pump();
         });
     }
-    if (wait && !on_io_thread()) {
+    if (wait && started && !on_io_thread()) {
         std::lock_guard lk(join_m_);
         if (thread_.joinable()) thread_.join();
     }
@@ -129,6 +145,7 @@ void pool_core::shutdown(bool wait, bool cancel_futures) {
 void pool_core::stop_workers(int sig) {
     shutdown(false, true);
     std::lock_guard lk(m_);
+    if (!started_) return;  // no worker was ever started
     boost::asio::post(io_, [this, sig] {
         forced_ = true;
         for (auto& w : workers_)
@@ -203,9 +220,29 @@ void pool_core::pump() {
     }
 }
 
+void pool_core::finish(std::shared_ptr<job> j, std::function<void(job&)> done) {
+    auto run = [](job& x, std::function<void(job&)>& f) {
+        try {
+            f(x);
+        } catch (...) {  // complete() reports its own failures; this is a last resort
+            x.fail(std::current_exception());
+        }
+    };
+    if (!j->work) {
+        run(*j, done);
+        return;
+    }
+    // The posted handler is itself work on that executor's context, so the
+    // tracked executor may go as soon as it is posted.
+    auto ex = std::move(*j->work);
+    j->work.reset();
+    boost::asio::post(ex, [j = std::move(j), done = std::move(done), run]() mutable { run(*j, done); });
+}
+
 void pool_core::fail_queue(const std::string& why) {
     std::size_t n = queue_.size();
-    for (auto& j : queue_) j->fail(std::make_exception_ptr(broken_process_pool(why)));
+    for (auto& j : queue_)
+        finish(std::move(j), [e = std::make_exception_ptr(broken_process_pool(why))](job& x) { x.fail(e); });
     queue_.clear();
     std::lock_guard lk(m_);
     queued_ -= n;

@@ -66,8 +66,9 @@ void pool_core::send(const std::shared_ptr<worker>& w, std::shared_ptr<job> j, b
         if (initializer) {
             break_pool(std::string("the initializer cannot be sent: ") + e.what());
         } else {
-            j->fail(std::make_exception_ptr(serialization_error("the call of task \"" + b.calls.front().task +
-                                                                "\" cannot be sent: " + e.what())));
+            auto err = std::make_exception_ptr(
+                serialization_error("the call of task \"" + b.calls.front().task + "\" cannot be sent: " + e.what()));
+            finish(std::move(j), [err](job& x) { x.fail(err); });
         }
         return;  // the worker stays idle
     }
@@ -188,11 +189,8 @@ void pool_core::on_results(const std::shared_ptr<worker>& w, result_batch& rb) {
     slot_crashes_[w->slot] = 0;  // a call completed: not a crash loop
     ++w->calls_done;
     if (max_tasks_per_child_ && w->calls_done >= *max_tasks_per_child_) close_calls(w);
-    try {
-        j->complete(rb.results, w->pid);  // runs the done-callbacks
-    } catch (...) {
-        j->fail(std::current_exception());
-    }
+    // Decoding the results and the done-callbacks run where futures complete.
+    finish(std::move(j), [rs = std::move(rb.results), pid = w->pid](job& x) mutable { x.complete(rs, pid); });
     pump();
 }
 
@@ -227,8 +225,9 @@ void pool_core::finalize(const std::shared_ptr<worker>& w) {
     }
     if (j) {
         std::string task = j->calls.empty() ? std::string("?") : j->calls.front().task;
-        j->fail(std::make_exception_ptr(terminated_worker_error(
-            who + "terminated abruptly (" + how + ") while running task \"" + task + "\"", w->pid, code, sig)));
+        auto err = std::make_exception_ptr(terminated_worker_error(
+            who + "terminated abruptly (" + how + ") while running task \"" + task + "\"", w->pid, code, sig));
+        finish(std::move(j), [err](job& x) { x.fail(err); });
     }
     pump();
 }

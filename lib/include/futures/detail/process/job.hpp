@@ -4,10 +4,13 @@
 // the pool core is not a template.
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <sys/types.h>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include <futures/detail/process/messages.hpp>
 #include <futures/detail/shared_state.hpp>
@@ -20,6 +23,10 @@ struct job {
     /// Completes the future from one result per call, in call order. Runs on the
     /// pool's I/O thread and must not throw (it reports failures into the future).
     std::function<void(std::vector<result_item>&, pid_t)> complete;
+    /// The pool's completion executor with outstanding work tracked, when it has one:
+    /// keeps that executor's context from running out of work while this job is
+    /// pending. Released when the completion is posted there (or the job dropped).
+    std::optional<boost::asio::any_io_executor> work;
 
     /// Fails the future unless it is already done. Never throws.
     void fail(std::exception_ptr e) noexcept { state->try_set_exception(std::move(e)); }

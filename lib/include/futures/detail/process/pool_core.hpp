@@ -13,21 +13,26 @@
 //     v
 //   results pipe -> on_frame      async read of every worker's pipe, no threads
 //     v
+//   finish(job, ...)              here, or posted to the completion executor if
+//     v                           the options name one (it holds work until then)
 //   job.complete()                bytes -> values, or rebuild_exception()
 //     v
-//   future set -> done-callbacks  run here, on the I/O thread
+//   future set -> done-callbacks  run there
 //
 //   worker exit (async_wait)  ->  finalize(): once exited AND its pipe drained,
 //                                 fail the job it was running (pid, code/signal),
 //                                 free the slot, pump() replaces it on demand.
 //
-// Everything below "queue_" runs on one thread, the pool's own io_context thread
-// (the only thread that forks: boost-1.81-notes §10 P4), so the I/O-side state
-// needs no lock; m_ guards only what submit() and shutdown() share with it.
+// Everything below "queue_" up to finish() runs on one thread, the pool's own
+// io_context thread (the only thread that forks: boost-1.81-notes §10 P4), so the
+// I/O-side state needs no lock; m_ guards only what submit() and shutdown() share
+// with it. That thread starts with the first submit(), not at construction.
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
@@ -68,12 +74,16 @@ public:
     std::size_t queued() const;
     std::vector<pid_t> worker_pids() const;
     /// Whether the calling thread is the pool's I/O thread.
-    bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_id_; }
+    bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_id_.load(); }
 
 private:
     friend struct worker;
     // All of these run on the I/O thread.
     void pump();
+    /// Completes j through done(*j): at once, or posted to completion_ (then the
+    /// job's tracked work is released once posted). done must not throw; if it
+    /// does, the job fails with what it threw.
+    void finish(std::shared_ptr<job> j, std::function<void(job&)> done);
     void spawn_one();
     void send(const std::shared_ptr<worker>& w, std::shared_ptr<job> j, bool initializer);
     void read_next(const std::shared_ptr<worker>& w);
@@ -86,6 +96,7 @@ private:
     void fail_queue(const std::string& why);
     void publish_pids();
     void run_io();
+    void start_locked();  // under m_: starts the I/O thread once
 
     const std::size_t max_workers_;
     const std::size_t max_pending_;
@@ -95,12 +106,13 @@ private:
     const bool break_on_worker_death_;
     const std::string exe_;
     const std::optional<call_item> initializer_;
+    const std::optional<boost::asio::any_io_executor> completion_;  // where futures complete
 
     boost::asio::io_context io_{1};
     boost::asio::io_context spawn_ctx_{1};  // forks only; never run (P4)
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
-    std::thread thread_;
-    std::thread::id io_id_;
+    std::thread thread_;                     // started under m_, joined under join_m_
+    std::atomic<std::thread::id> io_id_{};  // set by the I/O thread itself
     std::mutex join_m_;
 
     // Shared with submitters, under m_.
@@ -108,6 +120,7 @@ private:
     std::condition_variable space_cv_;
     std::size_t queued_ = 0;  // submitted, not yet sent or dropped
     bool shutdown_ = false;
+    bool started_ = false;  // the I/O thread was started (never after shutdown_)
     std::string broken_;
     std::vector<pid_t> pids_;
 
