@@ -13,6 +13,8 @@ namespace bench {
 struct config {
     bool quick = false;  // smaller N: a CI smoke run, figures not meaningful
     int repeat = 3;      // each measurement is repeated; best and median are reported
+    std::string python;  // the interpreter that runs python_anchors.py; empty: no Python
+    std::string anchors = "/work/shared/bench/python_anchors.py";  // --anchors overrides
 };
 
 /// One line of the final summary: a target ratio and what was measured. Targets are
@@ -25,6 +27,8 @@ struct verdict {
     double best_ratio;
     double median_ratio;
     bool wrong_results = false;  // a correctness failure: main() exits non-zero
+    bool no_reference = false;   // the Python figure to compare with is missing
+    std::string note{};          // the absolute figures behind the ratio, for the summary
 };
 
 /// A named workload; main.cpp keeps the list. The process-pool workloads are meant
@@ -38,6 +42,12 @@ struct workload {
 void throughput(const config&, std::vector<verdict>&);   // (a)
 void round_trip(const config&, std::vector<verdict>&);   // (b)
 void gcd_speedup(const config&, std::vector<verdict>&);  // (c)
+// The process pool against Python's, in the same run (process_*.cpp).
+void process_throughput(const config&, std::vector<verdict>&);  // (pa)
+void process_round_trip(const config&, std::vector<verdict>&);  // (pb)
+void process_map(const config&, std::vector<verdict>&);         // (pc)
+void process_gcd(const config&, std::vector<verdict>&);         // (pd)
+void process_start(const config&, std::vector<verdict>&);       // (pe)
 
 using clock = std::chrono::steady_clock;
 

@@ -1,6 +1,9 @@
 // futures bench: futures::thread_pool_executor against boost::asio::thread_pool
-// (+ use_future) on the same machine in the same run, with the targets checked in a
-// summary at the end. Output is meant to be pasted into README as is.
+// (+ use_future), and futures::process_pool_executor against Python's process pools
+// (python_anchors.py, run as a child process), on the same machine in the same run,
+// with the targets checked in a summary at the end. Output is meant to be pasted
+// into README as is. The process pool relaunches this executable as its workers,
+// hence run_worker_if_requested() first thing in main().
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -15,18 +18,29 @@
 #include <boost/program_options.hpp>
 #include <boost/version.hpp>
 
+#include <futures/worker.hpp>
+
 #include "harness.hpp"
 
 namespace po = boost::program_options;
 
 namespace {
 
-// The registry: add process-pool workloads here as more rows (e.g. "d").
+// The registry. a-c: thread pools; pa-pe: the process pool vs Python, 2 workers.
 const std::vector<bench::workload> workloads = {
     {"a", "throughput: submit + result of 1,000,000 no-op tasks", bench::throughput},
     {"b", "latency: 100,000 sequential submit -> result round trips", bench::round_trip},
     {"c", "speedup: gcd of seed 003's ten pairs, serial vs 2 workers", bench::gcd_speedup},
+    {"pa", "process pool: submit + result of 100,000 no-op tasks, vs ProcessPoolExecutor", bench::process_throughput},
+    {"pb", "process pool: 10,000 round trips, median and p99, vs ProcessPoolExecutor", bench::process_round_trip},
+    {"pc", "process pool: map over 1,000,000 ints, automatic chunks, vs multiprocessing.Pool.map", bench::process_map},
+    {"pd", "process pool: gcd of seed 003, serial vs 2 worker processes", bench::process_gcd},
+    {"pe", "process pool: construction to first result, vs ProcessPoolExecutor", bench::process_start},
 };
+
+// Debian's interpreter: python_anchors.py needs python3-joblib, a Debian package,
+// which a pyenv `python3` earlier on PATH would not see.
+std::string default_python() { return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3"; }
 
 std::string cpu_model() {
     std::ifstream in("/proc/cpuinfo");
@@ -61,16 +75,17 @@ void print_machine(const bench::config& cfg) {
 
 void print_summary(const std::vector<bench::verdict>& vs) {
     std::printf("summary (verdict on best-of-repeats; the medians' ratio is shown as a check)\n");
-    std::printf("%-42s |  target | best ratio | median ratio | verdict\n", "measure");
+    std::printf("%-48s |   target | best ratio | median ratio | verdict\n", "measure");
     for (const auto& v : vs) {
         const char* verdict = v.wrong_results      ? "WRONG RESULTS"
+                              : v.no_reference     ? "n/a (no python figure)"
                               : v.target <= 0      ? "reference"
                               : v.best_ratio >= v.target ? "PASS"
                                                    : "MISS";
         char target[16] = "-";
         if (v.target > 0) std::snprintf(target, sizeof target, ">= %.1fx", v.target);
-        std::printf("%-42s | %7s | %9.2fx | %11.2fx | %s\n", v.what.c_str(), target, v.best_ratio, v.median_ratio,
-                    verdict);
+        std::printf("%-48s | %8s | %9.2fx | %11.2fx | %s%s%s\n", v.what.c_str(), target, v.best_ratio,
+                    v.median_ratio, verdict, v.note.empty() ? "" : "  ", v.note.c_str());
     }
     // Load at the end too: a MISS taken while other work ran is not the code's verdict.
     double load[3] = {0, 0, 0};
@@ -81,25 +96,34 @@ void print_summary(const std::vector<bench::verdict>& vs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A worker of one of the process pools: runs its loop and exits here.
+    futures::run_worker_if_requested(argc, argv);
     bench::config cfg;
+    bool no_python = false;
     std::string only;
     po::options_description opts("Options");
     opts.add_options()("help,h", "show this help")("quick", po::bool_switch(&cfg.quick),
                                                     "small N, for a CI smoke run")(
         "repeat", po::value<int>(&cfg.repeat)->default_value(3), "repeats of each measurement (>= 1)")(
-        "only", po::value<std::string>(&only), "run one workload: a, b or c");
+        "only", po::value<std::string>(&only), "run one workload: a, b, c, pa, pb, pc, pd or pe")(
+        "python", po::value<std::string>(&cfg.python)->default_value(default_python()),
+        "the interpreter that runs python_anchors.py for the process-pool comparisons")(
+        "no-python", po::bool_switch(&no_python), "skip Python: the process-pool rows get no verdict")(
+        "anchors", po::value<std::string>(&cfg.anchors)->default_value(cfg.anchors), "path of python_anchors.py");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, opts), vm);
         po::notify(vm);
         if (cfg.repeat < 1) throw po::error("--repeat must be >= 1");
+        if (no_python) cfg.python.clear();
     } catch (const po::error& e) {
         std::cerr << "bench: " << e.what() << "\n" << opts;
         return 2;
     }
     if (vm.count("help")) {
-        std::cout << "Usage: bench [--quick] [--repeat N] [--only a|b|c]\n"
-                     "futures::thread_pool_executor vs boost::asio::thread_pool + use_future, 2 workers.\n\n"
+        std::cout << "Usage: bench [--quick] [--repeat N] [--only NAME] [--python PATH | --no-python]\n"
+                     "futures::thread_pool_executor vs boost::asio::thread_pool + use_future, and\n"
+                     "futures::process_pool_executor vs Python's process pools; 2 workers.\n\n"
                   << opts << "\nWorkloads:\n";
         for (const auto& w : workloads) std::cout << "  " << w.name << "  " << w.title << "\n";
         return 0;

@@ -1,11 +1,15 @@
-// futures demo: the thread-pool examples of the seed articles, re-run in C++.
-// `demo` runs them all (about 10 s on an idle machine); `demo --only <name>` runs one.
+// futures demo: the examples of the seed articles, re-run in C++ on the thread pool
+// and the process pool. `demo` runs them all (about 25 s on an idle machine);
+// `demo --only <name>` runs one. The process pool relaunches this executable as its
+// workers, hence run_worker_if_requested() first thing in main().
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include <boost/program_options.hpp>
+
+#include <futures/worker.hpp>
 
 #include "demo.hpp"
 
@@ -19,10 +23,16 @@ struct part {
     int (*run)();
 };
 
-// The process-pool half will add its parts here (e.g. "gcd-process").
 const std::vector<part> parts = {
     {"io", "seed 004: 10 sleep-1s tasks on 2 and 10 threads (~6 s)", demo::seed_004_io},
     {"gcd", "seeds 000/003: brute-force gcd, serial vs map on 2 and 4 threads (~4 s)", demo::seed_gcd},
+    // The process-pool half.
+    {"gcd-process", "seeds 000/003: gcd, serial vs 2 threads vs 2 and 4 processes (~6 s)", demo::seed_gcd_process},
+    {"fib", "seed 002: fib(15..31) on 3 processes, submit + as_completed with a remote error, then map (~1 s)",
+     demo::seed_002_fib},
+    {"chunksize", "seed 002: map(f, 1..99999) on 3 processes, chunksize 1 vs N/(4W) vs automatic (~5 s)",
+     demo::seed_002_chunks},
+    {"pi", "seed 004: 4 pi series on 1, 2 and 4 processes (~3 s)", demo::seed_004_pi},
 };
 
 std::string part_list() {
@@ -34,6 +44,8 @@ std::string part_list() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A worker of one of the process pools below: runs its loop and exits here.
+    futures::run_worker_if_requested(argc, argv);
     po::options_description opts("Options");
     opts.add_options()("help,h", "show this help")("only", po::value<std::string>(), "run only the named part");
     po::variables_map vm;
@@ -46,7 +58,8 @@ int main(int argc, char** argv) {
     }
     if (vm.count("help")) {
         std::cout << "Usage: demo [--only <name>]\n"
-                     "Re-runs the thread-pool examples of the seed articles with futures::thread_pool_executor.\n\n"
+                     "Re-runs the examples of the seed articles with futures::thread_pool_executor and\n"
+                     "futures::process_pool_executor.\n\n"
                   << opts << "\nParts:\n"
                   << part_list();
         return 0;

@@ -1,0 +1,107 @@
+// Runs the Python side of the comparison as a child process and parses its lines.
+// popen, not Boost.Process: one read-only pipe is all we need, and it keeps the
+// bench on the libraries apps/CMakeLists.txt already links. The shell only sees
+// single-quoted words, so paths with spaces or quotes are passed through intact.
+#include "python.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <regex>
+
+namespace bench {
+namespace {
+
+std::string shell_quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+// Runs the command, calling on_line for each stdout line as it arrives; returns
+// why it failed ("" if it exited 0). Python's stderr passes through to ours.
+template <class OnLine>
+std::string run_lines(const std::string& command, OnLine&& on_line) {
+    std::fflush(stdout);  // our pending output first, theirs goes through us anyway
+    FILE* p = ::popen(command.c_str(), "r");
+    if (!p) return "popen failed";
+    char buf[4096];
+    std::string line;
+    while (std::fgets(buf, sizeof buf, p)) {
+        line += buf;
+        if (!line.empty() && line.back() == '\n') {
+            line.pop_back();
+            on_line(line);
+            line.clear();
+        }
+    }
+    if (!line.empty()) on_line(line);
+    const int st = ::pclose(p);
+    if (st == -1) return "pclose failed";
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return "";
+    if (WIFEXITED(st)) return "exited with status " + std::to_string(WEXITSTATUS(st));
+    return "killed by signal " + std::to_string(WTERMSIG(st));
+}
+
+// The two row shapes python_anchors.py prints (see its row() and latency loop).
+const std::regex timing_row(R"(^(.*\S)\s+([0-9.]+) s(?:\s+([0-9.]+) items/s)?.*$)");
+const std::regex latency_row(R"(^(.*\S)\s+median\s+([0-9.]+) us\s+p99\s+([0-9.]+) us\s*$)");
+
+python_figures run_anchors(const config& cfg) {
+    python_figures fig;
+    if (cfg.python.empty()) {
+        fig.why_not = "--no-python";
+        return fig;
+    }
+    // A bare name is left to the shell's PATH search; a path must exist.
+    if (cfg.python.find('/') != std::string::npos && ::access(cfg.python.c_str(), X_OK) != 0) {
+        fig.why_not = cfg.python + " is not executable";
+        std::printf("python: %s: the process-pool rows get no verdict\n\n", fig.why_not.c_str());
+        return fig;
+    }
+    if (::access(cfg.anchors.c_str(), R_OK) != 0) {
+        fig.why_not = cfg.anchors + " is not readable";
+        std::printf("python: %s: the process-pool rows get no verdict\n\n", fig.why_not.c_str());
+        return fig;
+    }
+    std::string cmd = shell_quote(cfg.python) + " " + shell_quote(cfg.anchors);
+    if (cfg.quick) cmd += " --quick";
+    std::printf("python: %s (run once; its own lines follow, the ratios use them)\n", cmd.c_str());
+    fig.why_not = run_lines(cmd, [&](const std::string& line) {
+        std::printf("    python| %s\n", line.c_str());
+        std::fflush(stdout);
+        std::smatch m;
+        if (std::regex_match(line, m, latency_row)) {
+            fig.rows[m[1]].median_us = std::stod(m[2]);
+            fig.rows[m[1]].p99_us = std::stod(m[3]);
+        } else if (std::regex_match(line, m, timing_row)) {
+            fig.rows[m[1]].secs = std::stod(m[2]);
+            if (m[3].matched) fig.rows[m[1]].rate = std::stod(m[3]);
+        }
+    });
+    if (!fig.why_not.empty()) {
+        fig.why_not = cfg.python + " " + fig.why_not;
+        std::printf("python: %s (the rows it printed are still used)\n", fig.why_not.c_str());
+    }
+    std::printf("\n");
+    return fig;
+}
+
+}  // namespace
+
+const python_figures& python_anchors(const config& cfg) {
+    static const python_figures fig = run_anchors(cfg);
+    return fig;
+}
+
+std::vector<std::string> run_python_snippet(const config& cfg, const std::string& code) {
+    std::vector<std::string> out;
+    if (cfg.python.empty()) return out;
+    const std::string err = run_lines(shell_quote(cfg.python) + " -c " + shell_quote(code),
+                                      [&](const std::string& l) { out.push_back(l); });
+    if (!err.empty()) std::printf("    (python snippet %s)\n", err.c_str());
+    return out;
+}
+
+}  // namespace bench

@@ -1,0 +1,36 @@
+#pragma once
+// Python's figures for the process-pool workloads, measured in the same run by
+// python_anchors.py (ProcessPoolExecutor, multiprocessing.Pool, loky on this
+// machine, 2 workers), so that every ratio compares two runs under the same load.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace bench {
+
+/// One output line of python_anchors.py: a timing row, or a latency row.
+struct python_row {
+    double secs = 0, rate = 0;         // "<name>  <secs> s  <rate> items/s ..."
+    double median_us = 0, p99_us = 0;  // "<name>  median <us> us  p99 <us> us"
+};
+
+struct python_figures {
+    std::string why_not;  // non-empty: Python did not run (or failed); rows may be partial
+    std::map<std::string, python_row> rows;
+    /// nullptr when the script printed no such row (it died early, or --no-python).
+    const python_row* find(const std::string& name) const {
+        auto it = rows.find(name);
+        return it == rows.end() ? nullptr : &it->second;
+    }
+};
+
+/// Runs python_anchors.py once (with --quick under --quick), echoing its lines as
+/// they come, and caches what it parsed: later calls return the same figures.
+const python_figures& python_anchors(const config& cfg);
+
+/// Runs `python -c code` and returns its stdout lines; empty if it could not run.
+std::vector<std::string> run_python_snippet(const config& cfg, const std::string& code);
+
+}  // namespace bench
