@@ -183,7 +183,9 @@ void state_base::throw_invalid_state() const {
 
 parking_bucket& parking_for(const void* p) noexcept {
     struct alignas(64) padded : parking_bucket {};
-    static padded table[64];
+    // Never destroyed: a worker thread that detached itself (shutdown from inside a
+    // call) may still complete a future while exit() runs static destructors.
+    static padded* const table = new padded[64];
     auto a = reinterpret_cast<std::uintptr_t>(p);
     return table[(a >> 6 ^ a >> 12) % 64];
 }
