@@ -8,6 +8,8 @@
 #include <futures/detail/process/registry.hpp>
 #include <futures/remote_error.hpp>
 
+#include <cstring>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -41,35 +43,29 @@ BOOST_AUTO_TEST_CASE(corrupt_variant_index_throws) {
 }
 
 BOOST_AUTO_TEST_CASE(registry_runs_a_call) {
-    p::call_item c{1, "add_task", add_task.signature(), p::to_bytes(std::tuple<int, int>(2, 3))};
-    auto r = p::run_call(c);
+    auto r = p::run_call("add_task", add_task.signature(), p::to_bytes(std::tuple<int, int>(2, 3)));
     int out = 0;
     p::from_bytes(std::get<std::string>(r), out);
     BOOST_TEST(out == 5);
 }
 
 BOOST_AUTO_TEST_CASE(registry_reports_unknown_and_mismatch) {
-    p::call_item c{1, "nope", "int (int)", {}};
-    auto r = p::run_call(c);
+    auto r = p::run_call("nope", "int (int)", {});
     auto& f = std::get<p::failure>(r);
     BOOST_TEST(f.type == "futures::unknown_task");
     BOOST_TEST(f.what.find("nope") != std::string::npos);
-    c.task = "add_task";
-    c.signature = "int (long)";
-    auto& g = std::get<p::failure>(r = p::run_call(c));
+    auto& g = std::get<p::failure>(r = p::run_call("add_task", "int (long)", {}));
     BOOST_TEST(g.type == "futures::signature_mismatch");
     BOOST_TEST(g.what.find("int (int, int)") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(registry_captures_exceptions_with_trace) {
-    p::call_item c{1, "throw_task", throw_task.signature(), p::to_bytes(std::tuple<int, std::string>(4, "dom"))};
-    auto first = p::run_call(c);
+    auto first = p::run_call("throw_task", throw_task.signature(), p::to_bytes(std::tuple<int, std::string>(4, "dom")));
     auto& f = std::get<p::failure>(first);
     BOOST_TEST(f.type == "std::domain_error");
     BOOST_TEST(f.what == "dom");
     BOOST_TEST(f.traceback.find("throw_kind") != std::string::npos, f.traceback);
-    c.args = p::to_bytes(std::tuple<int, std::string>(1, "oor"));
-    auto r = p::run_call(c);
+    auto r = p::run_call("throw_task", throw_task.signature(), p::to_bytes(std::tuple<int, std::string>(1, "oor")));
     auto e = p::rebuild_exception(std::get<p::failure>(r), "throw_task", 42);
     try {
         std::rethrow_exception(e);
@@ -83,8 +79,7 @@ BOOST_AUTO_TEST_CASE(registry_captures_exceptions_with_trace) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_arguments_fail_the_call_only) {
-    p::call_item c{1, "add_task", add_task.signature(), "xy"};  // truncated
-    auto r = p::run_call(c);
+    auto r = p::run_call("add_task", add_task.signature(), "xy");  // truncated
     auto& f = std::get<p::failure>(r);
     BOOST_TEST((f.phase == p::failure_phase::load_args));
     auto e = p::rebuild_exception(f, "add_task", 1);
@@ -93,7 +88,9 @@ BOOST_AUTO_TEST_CASE(bad_arguments_fail_the_call_only) {
 
 BOOST_AUTO_TEST_CASE(frames_roundtrip_with_several_items) {
     p::call_batch b;
-    for (int i = 0; i < 3; ++i) b.calls.push_back({std::uint64_t(i), "square_task", "int (int)", p::to_bytes(std::tuple<int>(i))});
+    b.task = "square_task";
+    b.signature = "int (int)";
+    for (int i = 0; i < 3; ++i) b.calls.push_back({std::uint64_t(i), p::to_bytes(std::tuple<int>(i))});
     std::string frame = p::encode_frame(b, 1 << 20);
     std::array<unsigned char, 4> h;
     std::copy_n(frame.begin(), 4, h.begin());
@@ -101,11 +98,15 @@ BOOST_AUTO_TEST_CASE(frames_roundtrip_with_several_items) {
     auto m = p::decode_payload(std::string_view(frame).substr(4));
     BOOST_TEST(std::get<p::call_batch>(m).calls.size() == 3u);
     BOOST_TEST(std::get<p::call_batch>(m).calls[2].id == 2u);
+    BOOST_TEST(std::get<p::call_batch>(m).task == "square_task");
+    BOOST_TEST(std::get<p::call_batch>(m).signature == "int (int)");
 }
 
 BOOST_AUTO_TEST_CASE(frame_cap_is_enforced_both_ways) {
     p::call_batch b;
-    b.calls.push_back({1, "t", "s", std::string(1000, 'x')});
+    b.task = "t";
+    b.signature = "s";
+    b.calls.push_back({1, std::string(1000, 'x')});
     BOOST_CHECK_THROW(p::encode_frame(b, 100), p::frame_error);
     std::array<unsigned char, 4> h{0xff, 0xff, 0xff, 0x7f};
     BOOST_CHECK_THROW(p::decode_header(h, 1 << 20), p::frame_error);
@@ -122,4 +123,101 @@ BOOST_AUTO_TEST_CASE(blocking_frame_io_over_a_pipe) {
     BOOST_TEST(p::check_hello(std::get<p::hello>(p::decode_payload(buf))).empty());
     BOOST_TEST(!p::read_frame(fds[0], buf, 1 << 20));  // clean EOF
     ::close(fds[0]);
+}
+
+// ---- the raw path for bitwise types (archive.hpp) --------------------------------------
+
+namespace {
+enum class colour : std::uint8_t { red = 1, blue = 7 };
+enum plain { plain_a, plain_b = 42 };
+struct not_bitwise {
+    int x = 0;
+};
+}  // namespace
+
+static_assert(p::is_bitwise_v<int> && p::is_bitwise_v<double> && p::is_bitwise_v<colour> && p::is_bitwise_v<bool>);
+static_assert(p::is_bitwise_v<std::pair<int, int>>);  // not is_trivially_copyable in libstdc++
+static_assert(p::is_bitwise_v<std::tuple<>> && p::is_bitwise_v<std::tuple<int, double>>);
+static_assert(p::is_bitwise_v<std::array<std::pair<short, colour>, 3>>);
+static_assert(p::is_bitwise_v<std::tuple<std::pair<int, std::array<double, 2>>, char>>);
+static_assert(!p::is_bitwise_v<std::string> && !p::is_bitwise_v<int*> && !p::is_bitwise_v<not_bitwise>);
+static_assert(!p::is_bitwise_v<std::pair<int, std::string>> && !p::is_bitwise_v<std::tuple<int, std::vector<int>>>);
+static_assert(!p::is_bitwise_v<std::array<std::string, 2>>);
+
+BOOST_AUTO_TEST_CASE(bitwise_values_roundtrip_raw) {
+    BOOST_TEST(roundtrip(-12345) == -12345);
+    BOOST_TEST(roundtrip(2.5e-300) == 2.5e-300);
+    BOOST_TEST(roundtrip(true) == true);
+    BOOST_TEST((roundtrip(colour::blue) == colour::blue));
+    BOOST_TEST((roundtrip(plain_b) == plain_b));
+    BOOST_TEST((roundtrip(std::pair<int, int>(3, -4)) == std::pair<int, int>(3, -4)));
+    BOOST_TEST((roundtrip(std::tuple<int, double>(7, 0.125)) == std::tuple<int, double>(7, 0.125)));
+    BOOST_TEST((roundtrip(std::array<int, 4>{1, 2, 3, 4}) == std::array<int, 4>{1, 2, 3, 4}));
+    std::array<std::pair<char, double>, 2> nested{{{'a', 1.5}, {'b', -2.0}}};
+    BOOST_TEST((roundtrip(nested) == nested));
+    std::tuple<std::pair<bool, colour>, std::array<bool, 3>, long double> mixed{{true, colour::red}, {true, false, true}, 1.25L};
+    BOOST_TEST((roundtrip(mixed) == mixed));
+    // Raw bytes, leaf by leaf: no archive, no padding.
+    BOOST_TEST(p::to_bytes(42).size() == sizeof(int));
+    BOOST_TEST(p::to_bytes(std::tuple<>()).empty());
+    BOOST_TEST(p::to_bytes(std::pair<char, int>('x', 1)).size() == 1 + sizeof(int));
+    BOOST_TEST(p::to_bytes(std::tuple<int, double>(1, 2)).size() == sizeof(int) + sizeof(double));
+    BOOST_TEST(p::to_bytes(nested).size() == 2 * (1 + sizeof(double)));
+    int v = 0x01020304, w = 0;
+    std::string raw = p::to_bytes(v);
+    BOOST_TEST(std::memcmp(raw.data(), &v, sizeof v) == 0);  // host byte order
+    p::from_bytes(raw, w);
+    BOOST_TEST(w == v);
+    // A non-bitwise type next to them still goes through an archive.
+    BOOST_TEST((roundtrip(std::pair<int, std::string>(1, "s")) == std::pair<int, std::string>(1, "s")));
+}
+
+BOOST_AUTO_TEST_CASE(bitwise_size_mismatch_throws_like_an_archive) {
+    int i = 0;
+    BOOST_CHECK_THROW(p::from_bytes("abc", i), boost::archive::archive_exception);     // short
+    BOOST_CHECK_THROW(p::from_bytes("abcde", i), boost::archive::archive_exception);   // long
+    std::pair<int, int> pr;
+    BOOST_CHECK_THROW(p::from_bytes(p::to_bytes(5), pr), boost::archive::archive_exception);
+    std::tuple<> none;
+    BOOST_CHECK_THROW(p::from_bytes("x", none), boost::archive::archive_exception);
+    BOOST_CHECK_NO_THROW(p::from_bytes("", none));
+}
+
+BOOST_AUTO_TEST_CASE(bitwise_size_mismatch_fails_that_call_only) {
+    // A batch of three gcd calls (args: std::tuple<std::pair<int, int>>, raw), the
+    // middle one a byte short, as the worker runs it: one lookup, then each call.
+    p::call_batch b;
+    b.task = "gcd_task";
+    b.signature = gcd_task.signature();
+    b.calls.push_back({1, p::to_bytes(std::tuple<std::pair<int, int>>({12, 18}))});
+    std::string bad = p::to_bytes(std::tuple<std::pair<int, int>>({4, 6}));
+    bad.pop_back();
+    b.calls.push_back({2, bad});
+    b.calls.push_back({3, p::to_bytes(std::tuple<std::pair<int, int>>({35, 21}))});
+    std::string frame = p::encode_frame(b, 1 << 20);
+    auto m = p::decode_payload(std::string_view(frame).substr(4));
+    auto& got = std::get<p::call_batch>(m);
+    auto target = p::find_call_target(got.task, got.signature);
+    auto* entry = std::get_if<const p::task_entry*>(&target);
+    BOOST_REQUIRE(entry);
+    std::vector<std::variant<std::string, p::failure>> rs;
+    for (auto& c : got.calls) rs.push_back((*entry)->invoke(c.args));
+    int out = 0;
+    p::from_bytes(std::get<std::string>(rs[0]), out);
+    BOOST_TEST(out == 6);
+    auto& f = std::get<p::failure>(rs[1]);
+    BOOST_TEST((f.phase == p::failure_phase::load_args));
+    BOOST_TEST(f.type == "boost::archive::archive_exception");
+    BOOST_CHECK_THROW(std::rethrow_exception(p::rebuild_exception(f, "gcd_task", 1)), futures::remote_error);
+    p::from_bytes(std::get<std::string>(rs[2]), out);
+    BOOST_TEST(out == 7);
+    // The parent reading a result of the wrong size fails the same way.
+    BOOST_CHECK_THROW(p::from_bytes(std::string("\x01\x02", 2), out), boost::archive::archive_exception);
+}
+
+BOOST_AUTO_TEST_CASE(batch_lookup_failure_reports_each_call) {
+    auto t = p::find_call_target("gcd_task", "int (long)");
+    BOOST_TEST(std::get<p::failure>(t).type == "futures::signature_mismatch");
+    BOOST_TEST((std::get<p::failure>(t).phase == p::failure_phase::lookup));
+    BOOST_TEST(std::get<p::failure>(p::find_call_target("nope", "int ()")).type == "futures::unknown_task");
 }

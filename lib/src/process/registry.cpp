@@ -66,22 +66,27 @@ failure capture_failure(failure_phase phase) {
     return f;
 }
 
-std::variant<std::string, failure> run_call(const call_item& c) {
-    const task_entry* t = find_task(c.task);
+std::variant<const task_entry*, failure> find_call_target(std::string_view task, std::string_view signature) {
+    const task_entry* t = find_task(task);
+    if (t && t->signature == signature) return t;
     failure f;
     f.phase = failure_phase::lookup;
     if (!t) {
         f.type = "futures::unknown_task";
-        f.what = "no task named \"" + c.task + "\" is registered in the worker";
-        return f;
-    }
-    if (t->signature != c.signature) {
+        f.what = "no task named \"" + std::string(task) + "\" is registered in the worker";
+    } else {
         f.type = "futures::signature_mismatch";
-        f.what = "task \"" + c.task + "\" is " + t->signature + " in the worker but " + c.signature +
-                 " in the parent";
-        return f;
+        f.what = "task \"" + std::string(task) + "\" is " + t->signature + " in the worker but " +
+                 std::string(signature) + " in the parent";
     }
-    return t->invoke(c.args);
+    return f;
+}
+
+std::variant<std::string, failure> run_call(std::string_view task, std::string_view signature,
+                                            std::string_view args) {
+    auto target = find_call_target(task, signature);
+    if (auto* f = std::get_if<failure>(&target)) return std::move(*f);
+    return std::get<const task_entry*>(target)->invoke(args);
 }
 
 }  // namespace futures::detail::process

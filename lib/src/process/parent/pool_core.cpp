@@ -33,9 +33,14 @@ std::optional<std::size_t> check_max_tasks(std::optional<std::size_t> n) {
     return n;
 }
 
-std::optional<call_item> to_item(const std::optional<task_call>& c) {
+std::optional<call_batch> to_batch(const std::optional<task_call>& c) {
     if (!c) return std::nullopt;
-    return call_item{0, c->task, c->signature, c->args};
+    call_batch b;
+    b.initializer = true;
+    b.task = c->task;
+    b.signature = c->signature;
+    b.calls.push_back({0, c->args});
+    return b;
 }
 
 std::string pick_exe(const std::string& given) {
@@ -54,7 +59,7 @@ pool_core::pool_core(process_pool_options o)
       max_tasks_per_child_(check_max_tasks(o.max_tasks_per_child)),
       break_on_worker_death_(o.break_on_worker_death),
       exe_(pick_exe(o.worker_executable)),
-      initializer_(to_item(o.initializer)),
+      initializer_(to_batch(o.initializer)),
       completion_(std::move(o.completion_executor)),
       slot_crashes_(max_workers_, 0),
       slot_used_(max_workers_, false) {

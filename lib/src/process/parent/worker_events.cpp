@@ -54,12 +54,19 @@ void pool_core::spawn_one() {
 void pool_core::send(const std::shared_ptr<worker>& w, std::shared_ptr<job> j, bool initializer) {
     message m{call_batch{}};
     auto& b = std::get<call_batch>(m);
-    b.initializer = initializer;
-    if (initializer)
-        b.calls.push_back(*initializer_);
-    else
-        b.calls = std::move(j->calls);
-    for (auto& c : b.calls) c.id = next_id_++;
+    if (initializer) {
+        b = *initializer_;
+        for (auto& c : b.calls) c.id = next_id_++;
+    } else {
+        // A job runs one task, named by its first call: sent once for the batch.
+        b.task = j->calls.front().task;
+        b.signature = j->calls.front().signature;
+        b.calls.resize(j->calls.size());
+        for (std::size_t k = 0; k < b.calls.size(); ++k) {
+            b.calls[k].id = j->calls[k].id = next_id_++;
+            b.calls[k].args = std::move(j->calls[k].args);  // the job keeps its names, for errors
+        }
+    }
     try {
         w->out = encode_frame(m, max_frame_);
     } catch (const std::exception& e) {
@@ -67,15 +74,10 @@ void pool_core::send(const std::shared_ptr<worker>& w, std::shared_ptr<job> j, b
             break_pool(std::string("the initializer cannot be sent: ") + e.what());
         } else {
             auto err = std::make_exception_ptr(
-                serialization_error("the call of task \"" + b.calls.front().task + "\" cannot be sent: " + e.what()));
+                serialization_error("the call of task \"" + b.task + "\" cannot be sent: " + e.what()));
             finish(std::move(j), [err](job& x) { x.fail(err); });
         }
         return;  // the worker stays idle
-    }
-    if (j) {
-        // Keep names for error messages, drop the argument bytes (already encoded).
-        for (auto& c : b.calls) c.args.clear();
-        j->calls = std::move(b.calls);
     }
     w->current = std::move(j);
     w->state = initializer ? worker::phase::initializing : worker::phase::busy;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <bit>
 #include <cerrno>
 #include <system_error>
 
@@ -13,7 +14,13 @@ hello make_hello() {
     hello h;
     h.protocol = protocol_version;
     h.boost_version = BOOST_VERSION;
-    h.sizes = sizeof(long) | sizeof(void*) << 8 | sizeof(long double) << 16;
+    // The raw path (archive.hpp) writes bitwise values in host byte order with the
+    // host's sizes: a worker that differs in either is refused here.
+    constexpr bool fixed_sizes = sizeof(int) == 4 && sizeof(long long) == 8 && sizeof(float) == 4 &&
+                                 sizeof(double) == 8 && sizeof(wchar_t) == 4 && sizeof(short) == 2 &&
+                                 sizeof(bool) == 1;
+    constexpr std::uint32_t abi = (std::endian::native == std::endian::little ? 1u : 0u) | (fixed_sizes ? 2u : 0u);
+    h.sizes = sizeof(long) | sizeof(void*) << 8 | sizeof(long double) << 16 | abi << 24;
     h.pid = ::getpid();
     return h;
 }
@@ -23,7 +30,7 @@ std::string check_hello(const hello& h) {
     if (h.protocol != mine.protocol)
         return "protocol version " + std::to_string(h.protocol) + ", expected " + std::to_string(mine.protocol);
     if (h.boost_version != mine.boost_version || h.sizes != mine.sizes)
-        return "worker built with a different Boost or ABI (the archives are native binary)";
+        return "worker built with a different Boost, ABI or byte order (the wire format is native binary)";
     return {};
 }
 

@@ -2,6 +2,7 @@
 // A job: what one frame carries to a worker (one submit, or one map chunk), and
 // how to complete its future from the worker's answers. Type-erased here so that
 // the pool core is not a template.
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <optional>
@@ -17,9 +18,19 @@
 
 namespace futures::detail::process {
 
+/// One call of a job, in the parent. A job runs one task: the first call's task and
+/// signature name it (map leaves them empty in the others), and are sent once per
+/// frame (call_batch).
+struct job_call {
+    std::uint64_t id = 0;  // assigned when the job is sent
+    std::string task;
+    std::string signature;
+    std::string args;  // dropped once the frame is encoded
+};
+
 struct job {
     boost::intrusive_ptr<state_base> state;
-    std::vector<call_item> calls;  // ids are assigned when the job is sent
+    std::vector<job_call> calls;
     /// Completes the future from one result per call, in call order. Runs on the
     /// pool's I/O thread and must not throw (it reports failures into the future).
     std::function<void(std::vector<result_item>&, pid_t)> complete;

@@ -40,37 +40,54 @@ auto process_pool_executor::map_impl(const map_options& o, const task<R(A...)>& 
         auto core = weak.lock();
         if (!core) return std::nullopt;
         detail::chunk_future<R> fut;
-        auto out = std::make_shared<outcomes>(chunk.size());
-        auto sent = std::make_shared<std::vector<std::size_t>>();  // positions sent to the worker
+        // One allocation per chunk for the outcomes and the positions sent. `sent`
+        // stays empty while every element so far was sent (position k is element k).
+        struct chunk_data {
+            outcomes out;
+            std::vector<std::size_t> sent;
+        };
+        auto data = std::make_shared<chunk_data>();
+        data->out.resize(chunk.size());
         auto j = std::make_shared<detail::process::job>();
         j->state = fut.native_state();
+        j->calls.reserve(chunk.size());
         for (std::size_t i = 0; i < chunk.size(); ++i) {
             std::string bytes;
             try {
                 Call call = std::apply([](auto&&... x) { return Call(std::move(x)...); }, std::move(chunk[i]));
                 bytes = detail::process::to_bytes(call);
             } catch (const std::exception& e) {
-                (*out)[i].template emplace<1>(std::make_exception_ptr(
+                data->out[i].template emplace<1>(std::make_exception_ptr(
                     serialization_error("cannot serialize the arguments of task \"" + name + "\": " + e.what())));
+                if (data->sent.empty())
+                    for (std::size_t k = 0; k < j->calls.size(); ++k) data->sent.push_back(k);
+                data->sent.reserve(chunk.size());
                 continue;
             }
-            sent->push_back(i);
-            j->calls.push_back({0, this_t.name(), this_t.signature(), std::move(bytes)});
+            if (i != j->calls.size()) data->sent.push_back(i);
+            // The job's task is named by its first call (job.hpp): the others carry
+            // only their arguments.
+            if (j->calls.empty())
+                j->calls.push_back({0, name, this_t.signature(), std::move(bytes)});
+            else
+                j->calls.push_back({0, {}, {}, std::move(bytes)});
         }
         if (j->calls.empty()) {  // nothing could be sent: the chunk is already decided
-            fut.set_result(std::move(*out));
+            fut.set_result(std::move(data->out));
             return fut;
         }
-        j->complete = [fut, out, sent, name](std::vector<detail::process::result_item>& rs, pid_t pid) {
+        j->complete = [fut, data, name](std::vector<detail::process::result_item>& rs, pid_t pid) {
             auto& st = *fut.native_state();
-            for (std::size_t k = 0; k < rs.size() && k < sent->size(); ++k) {
-                auto& slot = (*out)[(*sent)[k]];
+            auto& sent = data->sent;
+            const std::size_t n = sent.empty() ? std::min(rs.size(), data->out.size()) : std::min(rs.size(), sent.size());
+            for (std::size_t k = 0; k < n; ++k) {
+                auto& slot = data->out[sent.empty() ? k : sent[k]];
                 deliver<R>(
                     rs[k], name, pid, st,
                     [&](auto&&... v) { slot.template emplace<0>(std::move(v)...); },
                     [&](std::exception_ptr e) { slot.template emplace<1>(std::move(e)); });
             }
-            static_cast<detail::shared_state<outcomes>&>(st).try_set_value(std::move(*out));
+            static_cast<detail::shared_state<outcomes>&>(st).try_set_value(std::move(data->out));
         };
         core->submit(std::move(j));
         return fut;

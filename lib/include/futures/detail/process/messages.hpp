@@ -17,14 +17,20 @@
 
 namespace futures::detail::process {
 
-/// Bumped whenever a message changes shape.
-constexpr std::uint32_t protocol_version = 1;
+/// Bumped whenever a message changes shape. 2: a call batch names its task and
+/// signature once, not per call; bitwise values are raw bytes (archive.hpp).
+constexpr std::uint32_t protocol_version = 2;
 
 /// Worker -> parent, first message: who answers, and whether both builds agree.
+/// Its shape never changes, so that any worker's hello decodes and a version
+/// mismatch is reported as such.
 struct hello {
     std::uint32_t protocol = 0;
     std::uint32_t boost_version = 0;
-    std::uint32_t sizes = 0;  // sizeof(long) | sizeof(void*) << 8 | sizeof(long double) << 16
+    // sizeof(long) | sizeof(void*) << 8 | sizeof(long double) << 16 | abi << 24,
+    // abi: bit 0 little-endian, bit 1 the fixed-size assumptions of the raw path
+    // (int 4, long long 8, float 4, double 8, wchar_t 4, short 2, bool 1 bytes).
+    std::uint32_t sizes = 0;
     std::int64_t pid = 0;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
@@ -35,27 +41,28 @@ hello make_hello();
 /// Empty if compatible, else why not.
 std::string check_hello(const hello& h);
 
-/// One call: which registered task, its signature (checked by the worker), and the
-/// serialized tuple of its arguments.
+/// One call on the wire: its id and the serialized tuple of its arguments.
 struct call_item {
     std::uint64_t id = 0;
-    std::string task;
-    std::string signature;
     std::string args;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & id & task & signature & args;
+        ar & id & args;
     }
 };
 
-/// Parent -> worker: several calls (a map chunk) answered by one result_batch.
-/// `initializer`: the calls are the pool's initializer, run before anything else.
+/// Parent -> worker: several calls of one task (a map chunk, or one submit),
+/// answered by one result_batch. The task and its signature (checked by the
+/// worker) are sent once per batch. `initializer`: the call is the pool's
+/// initializer, run before anything else.
 struct call_batch {
     bool initializer = false;
+    std::string task;
+    std::string signature;
     std::vector<call_item> calls;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & initializer & calls;
+        ar & initializer & task & signature & calls;
     }
 };
 

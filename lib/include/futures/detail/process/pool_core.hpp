@@ -105,7 +105,7 @@ private:
     const std::optional<std::size_t> max_tasks_per_child_;
     const bool break_on_worker_death_;
     const std::string exe_;
-    const std::optional<call_item> initializer_;
+    const std::optional<call_batch> initializer_;  // ready to send (ids set per send)
     const std::optional<boost::asio::any_io_executor> completion_;  // where futures complete
 
     boost::asio::io_context io_{1};

@@ -34,8 +34,12 @@ const task_entry* find_task(std::string_view name);
 /// and a backtrace. The trace is the throw site's when thrown with throw_with_trace.
 failure capture_failure(failure_phase phase);
 
-/// Looks up and runs one call item, as any worker does.
-std::variant<std::string, failure> run_call(const call_item& c);
+/// The entry of `task` if it is registered with this signature, else the lookup
+/// failure (unknown task, or signature mismatch). A batch looks its task up once.
+std::variant<const task_entry*, failure> find_call_target(std::string_view task, std::string_view signature);
+/// Looks up and runs one call, as any worker does.
+std::variant<std::string, failure> run_call(std::string_view task, std::string_view signature,
+                                            std::string_view args);
 
 template <class F>
 struct invoke_traits;
