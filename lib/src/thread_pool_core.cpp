@@ -7,7 +7,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/core/demangle.hpp>
 
 namespace futures::detail {
@@ -47,14 +51,22 @@ thread_pool_core::thread_pool_core(thread_pool_options opts)
     : max_workers_(pick_max_workers(opts.max_workers)),
       max_pending_(opts.max_pending),
       name_prefix_(pick_prefix(std::move(opts.thread_name_prefix))),
-      initializer_(std::move(opts.initializer)) {}
+      initializer_(std::move(opts.initializer)),
+      completion_ex_(std::move(opts.completion_executor)) {}
 
 thread_pool_core::~thread_pool_core() {
-    while (work_item* w = queue_.pop()) release(w);  // only reachable if a post raced a failure
+    // Only reachable if a post raced a failure (the executor shuts down first).
+    while (work_item* w = queue_.pop()) discard(w);
+    for (work_item* w : deferred_) discard(w);
 }
 
 void thread_pool_core::post(work_item* w) {
     if (max_pending_ != 0 && queued_.load() >= static_cast<long>(max_pending_)) wait_for_space();
+    enqueue(w);
+}
+
+void thread_pool_core::enqueue(work_item* w) {
+    if (completion_ex_) hold_work();
     posting_.fetch_add(1);
     if (shutdown_.load() || broken_flag_.load()) {
         posting_.fetch_sub(1);
@@ -62,6 +74,7 @@ void thread_pool_core::post(work_item* w) {
             std::lock_guard lk(m_);
             work_cv_.notify_all();  // workers waiting for posting_ to drain
         }
+        if (completion_ex_) drop_work();
         throw_refusal();
     }
     maybe_spawn();
@@ -91,6 +104,121 @@ void thread_pool_core::maybe_spawn() {
     started_.store(index + 1);
 }
 
+void thread_pool_core::post_or_defer(work_item* w) noexcept {
+    if (max_pending_ == 0 || queued_.load() < static_cast<long>(max_pending_)) {
+        try {
+            enqueue(w);
+        } catch (...) {
+            refuse(w);
+        }
+        return;
+    }
+    try {
+        if (completion_ex_) hold_work();  // a deferred call is pending too
+    } catch (...) {
+        refuse(w);
+        return;
+    }
+    {
+        std::unique_lock lk(m_);
+        if (shutdown_.load() || broken_flag_.load()) {
+            lk.unlock();
+            if (completion_ex_) drop_work();
+            refuse(w);
+            return;
+        }
+        deferred_.push_back(w);
+        space_waiters_.fetch_add(1);
+    }
+    // The workers may all have popped before they could see us in space_waiters_
+    // (both sides are seq_cst, so if they missed us, we see the space).
+    if (queued_.load() < static_cast<long>(max_pending_)) admit_deferred();
+}
+
+void thread_pool_core::admit_deferred() {
+    std::vector<work_item*> ws;
+    {
+        std::lock_guard lk(m_);
+        space_cv_.notify_one();  // a blocked submit(), as before
+        long room = static_cast<long>(max_pending_) - queued_.load();
+        while (room-- > 0 && !deferred_.empty()) {
+            ws.push_back(deferred_.front());
+            deferred_.pop_front();
+            space_waiters_.fetch_sub(1);
+        }
+    }
+    admit(ws);
+}
+
+void thread_pool_core::admit(std::vector<work_item*>& ws) noexcept {
+    for (work_item* w : ws) {
+        try {
+            enqueue(w);
+        } catch (...) {
+            refuse(w);
+        }
+        if (completion_ex_) drop_work();  // the hold taken when w was deferred
+    }
+}
+
+void thread_pool_core::refuse(work_item* w) noexcept {
+    try {
+        w->state().try_set_exception(refusal());
+    } catch (...) {
+    }
+    release(w);
+}
+
+void thread_pool_core::discard(work_item* w) noexcept {
+    release(w);
+    if (completion_ex_) drop_work();
+}
+
+// Publishes an executed call on the completion executor. If that executor's context
+// is destroyed without running it, the future stays unfinished but nothing leaks.
+struct thread_pool_core::publisher {
+    std::shared_ptr<thread_pool_core> core;
+    work_item* w;
+
+    publisher(std::shared_ptr<thread_pool_core> c, work_item* x) noexcept : core(std::move(c)), w(x) {}
+    publisher(publisher&& o) noexcept : core(std::move(o.core)), w(std::exchange(o.w, nullptr)) {}
+    ~publisher() {
+        if (w) core->discard(w);
+    }
+    void operator()() {
+        work_item* x = std::exchange(w, nullptr);
+        x->publish();
+        core->discard(x);
+    }
+};
+
+void thread_pool_core::finish(work_item* w) noexcept {
+    if (!completion_ex_) {
+        w->publish();
+        release(w);
+        return;
+    }
+    try {
+        boost::asio::post(*completion_ex_, publisher(shared_from_this(), w));
+    } catch (...) {
+        // Could not post (out of memory): publishing here beats never publishing.
+        w->publish();
+        discard(w);
+    }
+}
+
+void thread_pool_core::hold_work() {
+    std::lock_guard lk(work_m_);
+    if (tracked_calls_++ == 0)
+        work_.emplace(boost::asio::prefer(*completion_ex_, boost::asio::execution::outstanding_work.tracked));
+}
+
+void thread_pool_core::drop_work() noexcept {
+    std::optional<boost::asio::any_io_executor> last;  // released outside the lock
+    std::lock_guard lk(work_m_);
+    if (--tracked_calls_ == 0) last.swap(work_);
+}
+
 void thread_pool_core::wait_for_space() {
     std::unique_lock lk(m_);
     space_waiters_.fetch_add(1);
@@ -110,10 +238,7 @@ work_item* thread_pool_core::next_item() {
         if (work_item* w = queue_.pop()) {
             queued_.fetch_sub(1);
             free_.fetch_sub(1);
-            if (space_waiters_.load() > 0) {
-                std::lock_guard lk(m_);
-                space_cv_.notify_one();
-            }
+            if (space_waiters_.load() > 0) admit_deferred();
             // post() skips the wake while a spinner is due to take its item; if more
             // is queued, pass the wake on.
             if (queued_.load() > 0 && sleepers_.load() > 0 && !spinner_.load()) {
@@ -168,8 +293,7 @@ void thread_pool_core::worker_main(std::size_t index) {
         // Count ourselves idle before the result is visible, so that a caller who
         // submits again after result() returns reuses this thread.
         free_.fetch_add(1);
-        w->publish();
-        release(w);
+        finish(w);
     }
     free_.fetch_sub(1);
 }
@@ -187,14 +311,29 @@ void thread_pool_core::break_pool(const std::string& why) {
 
 void thread_pool_core::fail_queued() {
     std::string why;
+    std::deque<work_item*> deferred;
     {
         std::lock_guard lk(m_);
         why = broken_;
+        deferred.swap(deferred_);
+        space_waiters_.fetch_sub(static_cast<long>(deferred.size()));
     }
     while (work_item* w = queue_.pop()) {
         queued_.fetch_sub(1);
         w->state().try_set_exception(std::make_exception_ptr(broken_thread_pool(why)));
-        release(w);
+        discard(w);
+    }
+    for (work_item* w : deferred) {
+        w->state().try_set_exception(std::make_exception_ptr(broken_thread_pool(why)));
+        discard(w);
+    }
+}
+
+std::exception_ptr thread_pool_core::refusal() {
+    try {
+        throw_refusal();
+    } catch (...) {
+        return std::current_exception();
     }
 }
 
@@ -208,16 +347,36 @@ void thread_pool_core::throw_refusal() {
 
 void thread_pool_core::shutdown(bool wait, bool cancel_futures) {
     shutdown_.store(true);
+    auto cancel = [](work_item* w) {
+        auto& s = w->state();
+        s.cancel();
+        try {
+            s.set_running_or_notify_cancel();  // the executor has noticed
+        } catch (...) {
+        }
+    };
     if (cancel_futures) {
         while (work_item* w = queue_.pop()) {
             queued_.fetch_sub(1);
-            auto& s = w->state();
-            s.cancel();
-            try {
-                s.set_running_or_notify_cancel();  // the executor has noticed
-            } catch (...) {
-            }
-            release(w);
+            cancel(w);
+            discard(w);
+        }
+    }
+    // Deferred submissions were never queued: they are refused like a submit()
+    // after shutdown, or cancelled if asked to.
+    std::deque<work_item*> deferred;
+    {
+        std::lock_guard lk(m_);
+        deferred.swap(deferred_);
+        space_waiters_.fetch_sub(static_cast<long>(deferred.size()));
+    }
+    for (work_item* w : deferred) {
+        if (cancel_futures) {
+            cancel(w);
+            discard(w);
+        } else {
+            refuse(w);
+            if (completion_ex_) drop_work();
         }
     }
     std::vector<std::thread> threads;

@@ -9,7 +9,10 @@
 // Threads: blocking calls block the calling thread only. Done-callbacks run on the
 // thread that completes the future (a worker, or whoever calls cancel()/set_*), in
 // registration order, after the future's lock is released; a callback added to a
-// future that is already done runs at once on the caller's thread.
+// future that is already done runs at once on the caller's thread. (An executor
+// may publish elsewhere: see thread_pool_options::completion_executor.)
+// async_wait(token) is the Asio form of waiting: its handler runs on the
+// handler's associated executor, never inline (detail/async_wait.hpp).
 #include <chrono>
 #include <cstddef>
 #include <exception>
@@ -25,6 +28,14 @@ namespace futures {
 
 template <class T>
 class future;
+
+/// Tag for async_wait(cancel_task_on_cancel, token): when the wait is cancelled
+/// through its cancellation slot, also cancel() the future (which succeeds only if
+/// its call has not started yet).
+struct cancel_task_on_cancel_t {
+    explicit cancel_task_on_cancel_t() = default;
+};
+inline constexpr cancel_task_on_cancel_t cancel_task_on_cancel{};
 
 /// A future of any result type: what wait(), as_completed() and when_any() take when
 /// futures of different types are mixed. Every future<T> is an any_future.
@@ -65,6 +76,31 @@ public:
         s_->add_callback(detail::state_callback(
             [fn = std::forward<F>(fn)](detail::state_base& s) mutable { fn(any_future(&s)); }));
     }
+
+
+    // ---- Asio (implementation: detail/async_wait.hpp) --------------------------
+    //
+    // Waits asynchronously; token is any Asio completion token (a callback,
+    // use_future, use_awaitable, deferred, as_tuple(...), bind_executor(...), ...).
+    // Signature: void(std::exception_ptr). The exception_ptr is null if the call
+    // returned, the call's exception if it threw, cancelled_error if the future was
+    // cancelled.
+    // Thread: the handler always runs through post() on its associated executor
+    // (asio::system_executor if it has none): never inside this call, and never
+    // synchronously inside whatever completes the future. The wait counts as
+    // outstanding work on that executor until the handler has run, so its run()
+    // does not return while the wait is pending.
+    // Cancellation: if the handler has a cancellation slot, any cancellation type
+    // (terminal, partial, total) finishes the wait at once with
+    // system_error(asio::error::operation_aborted); the future itself is left
+    // alone. The handler runs exactly once either way.
+    template <class Token>
+    auto async_wait(Token&& token) const;
+    /// As async_wait(token), but a cancellation also calls cancel() on the future,
+    /// which stops the call if it has not started (the wait still delivers
+    /// operation_aborted; check cancelled() to tell).
+    template <class Token>
+    auto async_wait(cancel_task_on_cancel_t, Token&& token) const;
 
     // ---- for executor writers (and tests) ------------------------------------
 
@@ -136,6 +172,17 @@ public:
         }));
     }
 
+    /// As any_future::async_wait (same threads, work tracking and cancellation),
+    /// with signature void(std::exception_ptr, T) (void(std::exception_ptr) for
+    /// future<void>): the result, or the exception with a value-initialised T
+    /// (T must be default-constructible). The result is taken as result() takes it,
+    /// so a move-only result can be waited for once.
+    /// `T r = co_await f.async_wait(asio::use_awaitable);` rethrows the exception.
+    template <class Token>
+    auto async_wait(Token&& token) const;
+    template <class Token>
+    auto async_wait(cancel_task_on_cancel_t, Token&& token) const;
+
     /// Finishes the future with a result; throws invalid_state_error if already done.
     template <class... A>
         requires std::is_constructible_v<T, A&&...> || (std::is_void_v<T> && sizeof...(A) == 0)
@@ -171,3 +218,4 @@ struct std::hash<futures::future<T>> {
 };
 
 #include <futures/detail/then.hpp>
+#include <futures/detail/async_wait.hpp>

@@ -1,12 +1,18 @@
 #pragma once
-// thread_pool_executor: Python's ThreadPoolExecutor, plus a bound on queued calls.
+// thread_pool_executor: Python's ThreadPoolExecutor, plus a bound on queued calls,
+// and Asio integration: async_submit (any completion token, never blocks) and
+// an optional completion executor on which finished calls are published.
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
 
 #include <futures/detail/thread_pool_core.hpp>
 #include <futures/detail/zip_source.hpp>
@@ -28,6 +34,18 @@ struct thread_pool_options {
     /// Beyond Python: the most calls queued (submitted, not yet started) at once;
     /// submit() blocks while the queue is full. 0: unbounded, as Python.
     std::size_t max_pending = 0;
+    /// Beyond Python: where finished calls are published. Unset: a call's future
+    /// is completed, and its done-callbacks run, on the worker thread that ran it.
+    /// Set: the worker posts that to this executor (so callbacks run on, say, the
+    /// io_context thread), and the executor has outstanding work while any call is
+    /// queued, deferred or running, so its run() does not return before they are
+    /// published. Futures finished another way (cancel(), shutdown(cancel_futures),
+    /// a broken pool) still complete on the thread that does it. If the executor's
+    /// context is destroyed with a publication still queued, that future stays
+    /// unfinished. So never block in result()/wait() for this pool's futures on
+    /// the executor's only thread: the completion could not run (deadlock); wait
+    /// with async_wait there instead.
+    std::optional<boost::asio::any_io_executor> completion_executor{};
 };
 
 /// Runs calls on a pool of threads that start lazily (one per submit at most, none
@@ -56,6 +74,25 @@ public:
         return submit_to(*core_, std::forward<F>(f), std::forward<A>(args)...);
     }
 
+    /// Asio form of submit: async_submit(f, args..., token). The token comes last
+    /// (Asio's convention) and is any completion token for
+    /// void(std::exception_ptr, R) (void(std::exception_ptr) if f returns void),
+    /// where R is f's result type, which must be default-constructible (a failure
+    /// delivers R{} beside the exception). Delivers the result, or the call's
+    /// exception, or cancelled_error, or the error submit() would have thrown
+    /// (shutdown, broken pool): errors go to the handler, never thrown here.
+    /// Never blocks: with max_pending calls queued, the call waits in a FIFO that
+    /// workers admit from as they take calls; a shutdown refuses (or, with
+    /// cancel_futures, cancels) calls still waiting there.
+    /// Threads and cancellation as future::async_wait, except that a cancellation
+    /// through the handler's slot also cancels the call if it has not started.
+    template <class... A>
+        requires(sizeof...(A) >= 2)
+    auto async_submit(A&&... f_args_token) {
+        return async_submit_split(std::forward_as_tuple(std::forward<A>(f_args_token)...),
+                                  std::make_index_sequence<sizeof...(A) - 2>{});
+    }
+
     /// Calls f over the zipped ranges (shortest wins) and returns a lazy range of the
     /// results in input order; an optional map_options comes last. What Python does
     /// and when: see map.hpp and map_options.hpp. Lvalue ranges are referenced, not
@@ -80,6 +117,41 @@ public:
     std::size_t pending() const { return core_->queued(); }
 
 private:
+    struct submit_initiation {
+        std::shared_ptr<detail::thread_pool_core> core;  // shared: a deferred op may start late
+
+        template <class Handler, class F, class... Args>
+        void operator()(Handler&& h, F&& f, Args&&... args) const {
+            using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
+            auto* t = new detail::task<R, std::decay_t<F>, std::decay_t<Args>...>(std::forward<F>(f),
+                                                                                   std::forward<Args>(args)...);
+            boost::intrusive_ptr<detail::state_base> s(t);
+            detail::start_wait<detail::wait_traits<R>>(s, std::forward<Handler>(h), true);
+            intrusive_ptr_add_ref(t);  // the queue's reference, which post_or_defer takes over
+            core->post_or_defer(t);
+        }
+    };
+
+    template <class Tuple, std::size_t... I>
+    auto async_submit_split(Tuple&& t, std::index_sequence<I...>) {
+        constexpr std::size_t last = sizeof...(I) + 1;
+        using token_ref = std::tuple_element_t<last, std::decay_t<Tuple>>;
+        // What `Token&&` would have deduced: X& for an lvalue token, X otherwise.
+        using Token = std::conditional_t<std::is_lvalue_reference_v<token_ref>, token_ref,
+                                         std::remove_reference_t<token_ref>>;
+        using F = std::decay_t<std::tuple_element_t<0, std::decay_t<Tuple>>>;
+        static_assert(std::is_invocable_v<F, std::decay_t<std::tuple_element_t<I + 1, std::decay_t<Tuple>>>...>,
+                      "async_submit(f, args..., token): f(args...) is not callable");
+        using R = std::invoke_result_t<F, std::decay_t<std::tuple_element_t<I + 1, std::decay_t<Tuple>>>...>;
+        using sig = typename detail::wait_traits<R>::signature;
+        static_assert(boost::asio::completion_token_for<Token, sig>,
+                      "async_submit(f, args..., token): the last argument must be a completion token");
+        auto& token = std::get<last>(t);
+        return boost::asio::async_initiate<Token, sig>(submit_initiation{core_}, token,
+                                                       std::get<0>(std::forward<Tuple>(t)),
+                                                       std::get<I + 1>(std::forward<Tuple>(t))...);
+    }
+
     template <class F, class... A>
     static auto submit_to(detail::thread_pool_core& core, F&& f, A&&... args) {
         using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>;

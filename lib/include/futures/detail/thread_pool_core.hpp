@@ -8,15 +8,29 @@
 // Sleeping is an event count: a worker announces itself in sleepers_ before its
 // last look at the queue, a submitter looks at sleepers_ after its push (both
 // seq_cst), so one of them always sees the other.
+//
+// Two optional features stay off that path unless used (thread_pool_options):
+// - Deferred admission (async_submit): a submission that finds max_pending calls
+//   queued parks in deferred_ instead of blocking; it counts in space_waiters_,
+//   so the worker's existing "someone waits for space" check, taken after every
+//   pop, is also what admits it. No new atomic on the hot path.
+// - A completion executor: a finished call is published (its future completed,
+//   its callbacks run) by a function posted there, and the executor's outstanding
+//   work is held while any call is queued or running.
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include <futures/detail/intrusive_queue.hpp>
 #include <futures/detail/task.hpp>
@@ -36,6 +50,12 @@ public:
     /// calls are queued. Throws (leaving w's reference to the caller) when shut
     /// down or broken.
     void post(work_item* w);
+    /// As post(), but never blocks and never throws: if max_pending calls are
+    /// queued, w waits in a FIFO and is queued by a worker as soon as one takes a
+    /// call. If the pool is (or becomes, before w is queued) shut down or broken,
+    /// w's future fails with what post() would have thrown (a shutdown with
+    /// cancel_futures cancels it instead). Takes over w's reference in all cases.
+    void post_or_defer(work_item* w) noexcept;
     void shutdown(bool wait, bool cancel_futures);
 
     std::size_t max_workers() const noexcept { return max_workers_; }
@@ -48,6 +68,16 @@ private:
     work_item* next_item();
     bool may_exit() const noexcept;
     void wait_for_space();
+    void enqueue(work_item* w);            // post() past the max_pending check
+    void admit_deferred();                 // cold: someone waits for space
+    void admit(std::vector<work_item*>& ws) noexcept;
+    void refuse(work_item* w) noexcept;    // fails w's future with the refusal; drops w
+    void discard(work_item* w) noexcept;   // drops the queue's reference on a popped w
+    void finish(work_item* w) noexcept;    // publishes an executed w, then discards it
+    void hold_work();                      // completion executor only
+    void drop_work() noexcept;
+    std::exception_ptr refusal();
+    struct publisher;                      // posts finish() to the completion executor
     void break_pool(const std::string& why);
     void fail_queued();
     [[noreturn]] void throw_refusal();
@@ -56,6 +86,7 @@ private:
     const std::size_t max_pending_;
     const std::string name_prefix_;
     const std::function<void()> initializer_;
+    const std::optional<boost::asio::any_io_executor> completion_ex_;
 
     // Grouped by writer, one cache line each: sharing a line between the
     // submitter's counters and the workers' cost 2x in submit throughput.
@@ -75,6 +106,12 @@ private:
     std::condition_variable space_cv_;
     std::vector<std::thread> threads_;
     std::string broken_;
+    std::deque<work_item*> deferred_;  // post_or_defer() items waiting for space
+
+    // Completion executor work: one tracked executor while tracked_calls_ > 0.
+    std::mutex work_m_;
+    long tracked_calls_ = 0;
+    std::optional<boost::asio::any_io_executor> work_;
 };
 
 }  // namespace futures::detail
