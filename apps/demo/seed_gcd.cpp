@@ -12,40 +12,16 @@
 #include <futures/thread_pool_executor.hpp>
 
 #include "demo.hpp"
+#include "gcd_runs.hpp"
 #include "gcd_workload.hpp"
 
 namespace demo {
 namespace {
 
-using results_t = std::vector<std::int64_t>;
-
 std::string to_list(const results_t& v) {
     std::string s = "[";
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
     return s + "]";
-}
-
-struct timed {
-    results_t results;
-    double seconds;
-};
-
-timed run_serial(const std::vector<gcd_workload::pair>& pairs) {
-    const auto start = std::chrono::steady_clock::now();
-    auto r = gcd_workload::serial(pairs);
-    return {std::move(r), seconds_since(start)};
-}
-
-// pool = ThreadPoolExecutor(max_workers=n); results = list(pool.map(gcd, numbers)).
-// The pool is built inside the timed region, as in the seeds.
-timed run_pool(const std::vector<gcd_workload::pair>& pairs, std::size_t workers) {
-    const auto start = std::chrono::steady_clock::now();
-    results_t r;
-    {
-        futures::thread_pool_executor pool(workers);
-        for (std::int64_t g : pool.map(gcd_workload::gcd, pairs)) r.push_back(g);
-    }
-    return {std::move(r), seconds_since(start)};
 }
 
 struct dataset {
@@ -72,7 +48,7 @@ double run_dataset(const dataset& d, int& status) {
         best_serial = std::min(best_serial, s.seconds);
         if (rep == 0) serial_results = std::move(s.results);
         for (int w = 0; w < 2; ++w) {
-            const timed t = run_pool(*d.pairs, workers[w]);
+            const timed t = run_threads(*d.pairs, workers[w]);
             best_pool[w] = std::min(best_pool[w], t.seconds);
             same[w] = same[w] && t.results == serial_results;
         }

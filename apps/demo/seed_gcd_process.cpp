@@ -13,37 +13,12 @@
 #include <futures/thread_pool_executor.hpp>
 
 #include "demo.hpp"
+#include "gcd_runs.hpp"
 #include "gcd_workload.hpp"
 #include "tasks.hpp"
 
 namespace demo {
 namespace {
-
-using results_t = std::vector<std::int64_t>;
-
-struct timed {
-    results_t results;
-    double seconds;
-};
-
-// list(map(gcd, numbers))
-timed run_serial(const std::vector<gcd_workload::pair>& pairs) {
-    const auto start = std::chrono::steady_clock::now();
-    auto r = gcd_workload::serial(pairs);
-    return {std::move(r), seconds_since(start)};
-}
-
-// The seeds build the pool inside the timed region, so both pools do here: for the
-// process pool that includes spawning its workers, as for Python's.
-timed run_threads(const std::vector<gcd_workload::pair>& pairs, std::size_t workers) {
-    const auto start = std::chrono::steady_clock::now();
-    results_t r;
-    {
-        futures::thread_pool_executor pool(workers);
-        for (std::int64_t g : pool.map(gcd_workload::gcd, pairs)) r.push_back(g);
-    }
-    return {std::move(r), seconds_since(start)};
-}
 
 // pool = ProcessPoolExecutor(max_workers=n); list(pool.map(gcd, numbers)). chunksize=1,
 // Python's default: our automatic choice would pair seed 003's ten gcds two by two
