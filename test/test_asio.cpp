@@ -29,11 +29,15 @@
 #include <futures/future.hpp>
 #include <futures/thread_pool_executor.hpp>
 
+#include "support/asio_outcome.hpp"
 #include "support/deadline.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using futures_test::event;
+using futures_test::is;
+using futures_test::is_aborted;
+using futures_test::outcome;
 
 namespace {
 
@@ -52,25 +56,6 @@ std::string what_of(const std::exception_ptr& e) {
         return "?";
     }
 }
-bool is_aborted(const std::exception_ptr& e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const boost::system::system_error& x) {
-        return x.code() == asio::error::operation_aborted;
-    } catch (...) {
-        return false;
-    }
-}
-template <class E>
-bool is(const std::exception_ptr& e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const E&) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
 
 futures::future<int> done_with(int v) {
     futures::future<int> f;
@@ -82,22 +67,6 @@ futures::future<int> failed() {
     f.set_exception(boom());
     return f;
 }
-
-// Outcome of one wait, filled on the io_context thread.
-struct outcome {
-    int calls = 0;
-    std::exception_ptr e;
-    int value = -1;
-    std::thread::id thread;
-    auto handler() {
-        return [this](std::exception_ptr x, int v) {
-            ++calls;
-            e = x;
-            value = v;
-            thread = std::this_thread::get_id();
-        };
-    }
-};
 
 asio::awaitable<int> await_value(futures::future<int> f) {
     int r = co_await f.async_wait(asio::use_awaitable);

@@ -1,3 +1,4 @@
+#include <futures/detail/context_work.hpp>
 #include <futures/detail/spin.hpp>
 #include <futures/detail/thread_pool_core.hpp>
 #include <futures/thread_pool_executor.hpp>
@@ -199,6 +200,7 @@ void thread_pool_core::finish(work_item* w) noexcept {
         return;
     }
     try {
+        auto keep = context_work(*completion_ex_);  // see context_work.hpp
         boost::asio::post(*completion_ex_, publisher(shared_from_this(), w));
     } catch (...) {
         // Could not post (out of memory): publishing here beats never publishing.

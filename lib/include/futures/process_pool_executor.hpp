@@ -21,6 +21,8 @@
 //    deadlocks.
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <tuple>
 #include <memory>
 #include <optional>
 #include <ranges>
@@ -30,6 +32,7 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
 
 #include <futures/detail/process/pool_core.hpp>
 #include <futures/detail/zip_source.hpp>
@@ -75,6 +78,16 @@ struct process_pool_options {
     std::optional<boost::asio::any_io_executor> completion_executor{};
 };
 
+/// What process_pool_executor::stats() reports.
+struct process_pool_stats {
+    std::size_t max_workers = 0;  ///< the option, or the usable cores
+    std::size_t workers = 0;      ///< live worker processes (starting, idle or busy)
+    std::size_t queued = 0;       ///< calls not yet sent to a worker (async_submit's FIFO included)
+    std::size_t running = 0;      ///< calls sent to a worker and not answered yet (a map chunk counts its items)
+    std::uint64_t completed = 0;  ///< calls a worker answered (with a value or an exception)
+    std::uint64_t worker_deaths = 0;  ///< workers that died unexpectedly (each one is replaced unless the pool broke)
+};
+
 /// Runs registered tasks in a pool of worker processes, started on demand.
 class process_pool_executor {
 public:
@@ -111,18 +124,28 @@ public:
         requires std::is_constructible_v<typename task<R(A...)>::args_tuple, X&&...>
     future<R> submit(const task<R(A...)>& t, X&&... args) {
         future<R> fut;
-        auto j = std::make_shared<detail::process::job>();
-        j->state = fut.native_state();
-        std::string bytes;
-        if (!serialize_args(t, fut, bytes, std::forward<X>(args)...)) return fut;
-        j->calls.push_back({0, t.name(), t.signature(), std::move(bytes)});
-        j->complete = [fut, name = std::string(t.name())](std::vector<detail::process::result_item>& rs, pid_t pid) {
-            auto& st = static_cast<detail::shared_state<R>&>(*fut.native_state());
-            deliver<R>(rs.front(), name, pid, st, [&](auto&&... v) { st.try_set_value(std::move(v)...); },
-                       [&](std::exception_ptr e) { st.try_set_exception(std::move(e)); });
-        };
-        core_->submit(std::move(j));
+        if (auto j = make_job(*core_, t, fut, std::forward<X>(args)...)) core_->submit(std::move(j));
         return fut;
+    }
+
+    /// Asio form of submit: async_submit(t, args..., token). The token comes last and
+    /// is any completion token for void(std::exception_ptr, R) (void(std::exception_ptr)
+    /// for a void task); R must be default-constructible (a failure delivers R{} beside
+    /// the exception). Delivers the result, or what the future of submit() would hold,
+    /// or the error submit() would have thrown (shutdown, broken pool): errors go to
+    /// the handler, never thrown here. The arguments are serialized in the initiating
+    /// call. Never blocks: with max_pending calls queued, the call waits in a FIFO
+    /// that is admitted from as workers take calls; shutdown refuses (or, with
+    /// cancel_futures, cancels) calls still waiting there.
+    /// The handler runs on its associated executor (the system executor if none),
+    /// never inside this call; the executor counts outstanding work until then. A
+    /// cancellation through the handler's slot (terminal, partial or total) ends the
+    /// wait with operation_aborted and cancels the call if no worker has it yet.
+    template <class... X>
+        requires(sizeof...(X) >= 2)
+    auto async_submit(X&&... task_args_token) {
+        return async_submit_split(std::forward_as_tuple(std::forward<X>(task_args_token)...),
+                                  std::make_index_sequence<sizeof...(X) - 2>{});
     }
 
     /// Calls t over the zipped ranges (shortest wins) and returns a lazy range of
@@ -158,10 +181,62 @@ public:
     std::size_t pending() const { return core_->queued(); }
     /// The pids of the live workers (a snapshot).
     std::vector<pid_t> worker_pids() const { return core_->worker_pids(); }
+    /// A consistent-enough snapshot of the pool's counters (each read atomically, not
+    /// all at one instant), e.g. for a server's /stats page. Never blocks for long.
+    process_pool_stats stats() const { return core_->stats(); }
 
 private:
-    template <class R, class... A, class Fut, class... X>
-    bool serialize_args(const task<R(A...)>& t, const Fut& fut, std::string& out, X&&... args) {
+    // The job that carries t(args...) to a worker and completes fut; null if the
+    // arguments cannot be sent (fut then holds the serialization_error).
+    template <class R, class... A, class... X>
+    static std::shared_ptr<detail::process::job> make_job(const detail::process::pool_core& core,
+                                                          const task<R(A...)>& t, const future<R>& fut,
+                                                          X&&... args) {
+        std::string bytes;
+        if (!serialize_args(core, t, fut, bytes, std::forward<X>(args)...)) return nullptr;
+        auto j = std::make_shared<detail::process::job>();
+        j->state = fut.native_state();
+        j->calls.push_back({0, t.name(), t.signature(), std::move(bytes)});
+        j->complete = [fut, name = std::string(t.name())](std::vector<detail::process::result_item>& rs, pid_t pid) {
+            auto& st = static_cast<detail::shared_state<R>&>(*fut.native_state());
+            deliver<R>(rs.front(), name, pid, st, [&](auto&&... v) { st.try_set_value(std::move(v)...); },
+                       [&](std::exception_ptr e) { st.try_set_exception(std::move(e)); });
+        };
+        return j;
+    }
+
+    struct submit_initiation {
+        std::shared_ptr<detail::process::pool_core> core;  // shared: a deferred op may start late
+
+        template <class Handler, class R, class... A, class... X>
+        void operator()(Handler&& h, const task<R(A...)>* t, X&&... args) const {
+            future<R> fut;
+            detail::start_wait<detail::wait_traits<R>>(fut.native_state(), std::forward<Handler>(h), true);
+            auto j = make_job(*core, *t, fut, std::forward<X>(args)...);
+            if (!j) return;
+            try {
+                core->submit_nowait(std::move(j));
+            } catch (...) {
+                fut.native_state()->try_set_exception(std::current_exception());
+            }
+        }
+    };
+
+    template <class Tuple, std::size_t... I>
+    auto async_submit_split(Tuple&& t, std::index_sequence<I...>) {
+        constexpr std::size_t last = sizeof...(I) + 1;
+        using Token = detail::trailing_token_t<std::decay_t<Tuple>>;
+        const auto& tk = std::get<0>(t);
+        using sig = typename detail::wait_traits<typename std::decay_t<decltype(tk)>::result_type>::signature;
+        static_assert(boost::asio::completion_token_for<Token, sig>,
+                      "async_submit(task, args..., token): the last argument must be a completion token");
+        return boost::asio::async_initiate<Token, sig>(submit_initiation{core_}, std::get<last>(t), &tk,
+                                                       std::get<I + 1>(std::forward<Tuple>(t))...);
+    }
+
+    template <class R, class... A, class... X>
+    static bool serialize_args(const detail::process::pool_core& core, const task<R(A...)>& t, const future<R>& fut,
+                               std::string& out, X&&... args) {
         try {
             typename task<R(A...)>::args_tuple tuple(std::forward<X>(args)...);
             out = detail::process::to_bytes(tuple);
@@ -170,7 +245,7 @@ private:
                                                   "\": " + e.what()));
             return false;
         }
-        if (out.size() > core_->max_frame()) {
+        if (out.size() > core.max_frame()) {
             fut.set_exception(serialization_error("the arguments of task \"" + std::string(t.name()) + "\" take " +
                                                   std::to_string(out.size()) + " bytes, above max_frame_bytes"));
             return false;

@@ -135,10 +135,7 @@ private:
     template <class Tuple, std::size_t... I>
     auto async_submit_split(Tuple&& t, std::index_sequence<I...>) {
         constexpr std::size_t last = sizeof...(I) + 1;
-        using token_ref = std::tuple_element_t<last, std::decay_t<Tuple>>;
-        // What `Token&&` would have deduced: X& for an lvalue token, X otherwise.
-        using Token = std::conditional_t<std::is_lvalue_reference_v<token_ref>, token_ref,
-                                         std::remove_reference_t<token_ref>>;
+        using Token = detail::trailing_token_t<std::decay_t<Tuple>>;
         using F = std::decay_t<std::tuple_element_t<0, std::decay_t<Tuple>>>;
         static_assert(std::is_invocable_v<F, std::decay_t<std::tuple_element_t<I + 1, std::decay_t<Tuple>>>...>,
                       "async_submit(f, args..., token): f(args...) is not callable");

@@ -11,6 +11,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -23,6 +24,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/system_executor.hpp>
 #include <boost/system/system_error.hpp>
+
+#include <futures/detail/context_work.hpp>
 
 namespace futures::detail {
 
@@ -111,8 +114,11 @@ private:
     void finish(boost::intrusive_ptr<state_base> s, std::exception_ptr e) {
         // Always post, even when the future was already done at initiation: the
         // handler must never run inside the initiating call. The work guard travels
-        // with the posted function, so run() cannot return between here and there.
-        boost::asio::post(ex_, [h = std::move(*handler_), work = std::move(*work_), slot = slot_, s = std::move(s),
+        // with the posted function, so run() cannot return between here and there;
+        // `keep` and the local executor: see context_work.hpp.
+        auto keep = context_work(ex_);
+        executor_type ex = std::move(ex_);
+        boost::asio::post(ex, [h = std::move(*handler_), work = std::move(*work_), slot = slot_, s = std::move(s),
                                 e = std::move(e)]() mutable {
             // A slot holds one handler and must be free again by the time ours runs;
             // clearing it here, on the handler's executor, does not race an emit.
@@ -133,6 +139,15 @@ private:
     std::optional<Handler> handler_;  // only the winner of fired_ touches it
     std::atomic<bool> fired_{false};
 };
+
+/// The token type of a trailing `token` argument taken from a forwarding tuple
+/// (async_submit(f, args..., token)): what `Token&&` would have deduced, X& for
+/// an lvalue token and X otherwise.
+template <class Tuple>
+using trailing_token_t =
+    std::conditional_t<std::is_lvalue_reference_v<std::tuple_element_t<std::tuple_size_v<Tuple> - 1, Tuple>>,
+                       std::tuple_element_t<std::tuple_size_v<Tuple> - 1, Tuple>,
+                       std::remove_reference_t<std::tuple_element_t<std::tuple_size_v<Tuple> - 1, Tuple>>>;
 
 /// The exception a cancelled wait delivers: Asio's operation_aborted.
 inline std::exception_ptr operation_aborted_exception() {

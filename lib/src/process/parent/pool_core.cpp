@@ -1,5 +1,6 @@
 // pool_core: the shared side (submit, shutdown) and scheduling on the I/O thread.
 // The worker-facing half (spawn, frames, exits) is in worker_events.cpp.
+#include <futures/detail/context_work.hpp>
 #include <futures/detail/process/pool_core.hpp>
 #include <futures/detail/process/worker_handle.hpp>
 #include <futures/process_pool_executor.hpp>
@@ -108,9 +109,28 @@ void pool_core::submit(std::shared_ptr<job> j) {
         space_cv_.wait(lk, [&] { return queued_ < max_pending_ || shutdown_ || !broken_.empty(); });
     if (!broken_.empty()) throw broken_process_pool(broken_);
     if (shutdown_) throw std::runtime_error("cannot schedule new futures after shutdown");
+    enqueue_locked(std::move(j));
+}
+
+void pool_core::submit_nowait(std::shared_ptr<job> j) {
+    std::lock_guard lk(m_);
+    if (!broken_.empty()) throw broken_process_pool(broken_);
+    if (shutdown_) throw std::runtime_error("cannot schedule new futures after shutdown");
+    if (max_pending_ != 0 && queued_ >= max_pending_) {
+        // Tracked like a queued job, so the completion executor's run() keeps going.
+        if (completion_)
+            j->work.emplace(boost::asio::prefer(*completion_, boost::asio::execution::outstanding_work.tracked));
+        deferred_.push_back(std::move(j));
+        return;
+    }
+    enqueue_locked(std::move(j));
+}
+
+void pool_core::enqueue_locked(std::shared_ptr<job> j) {
     // Counted as work on the user's executor until the completion ran there, so
     // that its run() does not return while this future is pending.
-    if (completion_) j->work.emplace(boost::asio::prefer(*completion_, boost::asio::execution::outstanding_work.tracked));
+    if (completion_ && !j->work)
+        j->work.emplace(boost::asio::prefer(*completion_, boost::asio::execution::outstanding_work.tracked));
     start_locked();
     ++queued_;
     // Posted under m_: once shutdown_ is set nothing more is posted, so the I/O
@@ -121,13 +141,40 @@ void pool_core::submit(std::shared_ptr<job> j) {
     });
 }
 
+void pool_core::admit_deferred_locked() {
+    if (deferred_.empty() || (max_pending_ != 0 && queued_ >= max_pending_)) return;
+    // Straight into queue_: we are on the I/O thread, inside pump().
+    ++queued_;
+    queue_.push_back(std::move(deferred_.front()));
+    deferred_.pop_front();
+}
+
+void pool_core::drop_deferred(std::deque<std::shared_ptr<job>> js, std::exception_ptr e) {
+    for (auto& j : js) {
+        if (e)
+            finish(std::move(j), [e](job& x) { x.fail(e); });
+        else
+            finish(std::move(j), [](job& x) { x.state->cancel(); });
+    }
+}
+
 void pool_core::shutdown(bool wait, bool cancel_futures) {
     bool started = false;
+    std::deque<std::shared_ptr<job>> refused;
     {
         std::lock_guard lk(m_);
         shutdown_ = true;
         space_cv_.notify_all();
+        refused.swap(deferred_);
         started = started_;  // fixed from here on: nothing starts after shutdown_
+    }
+    // async_submit's calls that never got into the queue: not accepted, as a
+    // submit() blocked on max_pending is refused by shutdown.
+    drop_deferred(std::move(refused), cancel_futures ? nullptr
+                                                     : std::make_exception_ptr(std::runtime_error(
+                                                           "cannot schedule new futures after shutdown")));
+    {
+        std::lock_guard lk(m_);
         if (!started) return;  // nothing was ever submitted: no thread, no worker
         boost::asio::post(io_, [this, cancel_futures] {
             if (cancel_futures) {
@@ -160,7 +207,21 @@ void pool_core::stop_workers(int sig) {
 
 std::size_t pool_core::queued() const {
     std::lock_guard lk(m_);
-    return queued_;
+    return queued_ + deferred_.size();
+}
+
+process_pool_stats pool_core::stats() const {
+    process_pool_stats st;
+    st.max_workers = max_workers_;
+    {
+        std::lock_guard lk(m_);
+        st.workers = pids_.size();
+        st.queued = queued_ + deferred_.size();
+    }
+    st.running = running_.load(std::memory_order_relaxed);
+    st.completed = completed_.load(std::memory_order_relaxed);
+    st.worker_deaths = deaths_.load(std::memory_order_relaxed);
+    return st;
 }
 
 std::vector<pid_t> pool_core::worker_pids() const {
@@ -194,6 +255,7 @@ void pool_core::pump() {
                 std::lock_guard lk(m_);
                 --queued_;
                 space_cv_.notify_one();
+                admit_deferred_locked();
             }
             bool run = false;
             try {
@@ -239,6 +301,7 @@ void pool_core::finish(std::shared_ptr<job> j, std::function<void(job&)> done) {
     }
     // The posted handler is itself work on that executor's context, so the
     // tracked executor may go as soon as it is posted.
+    auto keep = context_work(*j->work);  // context_work.hpp: declared first, released last
     auto ex = std::move(*j->work);
     j->work.reset();
     boost::asio::post(ex, [j = std::move(j), done = std::move(done), run]() mutable { run(*j, done); });
@@ -257,12 +320,15 @@ void pool_core::fail_queue(const std::string& why) {
 void pool_core::break_pool(const std::string& why) {
     if (is_broken_) return;
     is_broken_ = true;
+    std::deque<std::shared_ptr<job>> refused;
     {
         std::lock_guard lk(m_);
         broken_ = why;
         space_cv_.notify_all();
+        refused.swap(deferred_);
     }
     fail_queue(why);
+    drop_deferred(std::move(refused), std::make_exception_ptr(broken_process_pool(why)));
     // The calls still running fail with terminated_worker_error when their worker
     // is reaped (finalize).
     for (auto& w : workers_)

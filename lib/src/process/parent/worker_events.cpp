@@ -79,6 +79,7 @@ void pool_core::send(const std::shared_ptr<worker>& w, std::shared_ptr<job> j, b
         }
         return;  // the worker stays idle
     }
+    if (!initializer) running_.fetch_add(j->calls.size(), std::memory_order_relaxed);
     w->current = std::move(j);
     w->state = initializer ? worker::phase::initializing : worker::phase::busy;
     asio::async_write(w->io.calls, asio::buffer(w->out), [this, w](error_code ec, std::size_t) {
@@ -188,6 +189,8 @@ void pool_core::on_results(const std::shared_ptr<worker>& w, result_batch& rb) {
         return;
     }
     w->state = worker::phase::idle;
+    running_.fetch_sub(j->calls.size(), std::memory_order_relaxed);
+    completed_.fetch_add(j->calls.size(), std::memory_order_relaxed);
     slot_crashes_[w->slot] = 0;  // a call completed: not a crash loop
     ++w->calls_done;
     if (max_tasks_per_child_ && w->calls_done >= *max_tasks_per_child_) close_calls(w);
@@ -217,6 +220,7 @@ void pool_core::finalize(const std::shared_ptr<worker>& w) {
     // Decide whether the pool breaks before failing the call: whoever wakes up on
     // that future must already see the pool's new state.
     if (!expected && !forced_) {
+        deaths_.fetch_add(1, std::memory_order_relaxed);
         if (break_on_worker_death_)
             break_pool("A child process terminated abruptly, the process pool is not usable anymore (" + who + how + ")");
         else if (++slot_crashes_[w->slot] > max_restarts_)
@@ -226,6 +230,7 @@ void pool_core::finalize(const std::shared_ptr<worker>& w) {
             std::fprintf(stderr, "futures: %sdied while starting (%s)\n", who.c_str(), how.c_str());
     }
     if (j) {
+        running_.fetch_sub(j->calls.size(), std::memory_order_relaxed);  // current is set only by send()
         std::string task = j->calls.empty() ? std::string("?") : j->calls.front().task;
         auto err = std::make_exception_ptr(terminated_worker_error(
             who + "terminated abruptly (" + how + ") while running task \"" + task + "\"", w->pid, code, sig));

@@ -49,6 +49,7 @@
 
 namespace futures {
 struct process_pool_options;
+struct process_pool_stats;
 }
 
 namespace futures::detail::process {
@@ -65,6 +66,9 @@ public:
     /// Queues j. Blocks while max_pending jobs are queued (never on the I/O thread).
     /// Throws broken_process_pool when broken, std::runtime_error after shutdown.
     void submit(std::shared_ptr<job> j);
+    /// As submit(), but never blocks: with max_pending jobs queued, j waits in
+    /// deferred_ and is admitted as the queue drains (FIFO).
+    void submit_nowait(std::shared_ptr<job> j);
     void shutdown(bool wait, bool cancel_futures);
     /// shutdown(false, true), then sends sig to every live worker.
     void stop_workers(int sig);
@@ -72,6 +76,7 @@ public:
     std::size_t max_workers() const noexcept { return max_workers_; }
     std::size_t max_frame() const noexcept { return max_frame_; }
     std::size_t queued() const;
+    process_pool_stats stats() const;
     std::vector<pid_t> worker_pids() const;
     /// Whether the calling thread is the pool's I/O thread.
     bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_id_.load(); }
@@ -97,6 +102,11 @@ private:
     void publish_pids();
     void run_io();
     void start_locked();  // under m_: starts the I/O thread once
+    void enqueue_locked(std::shared_ptr<job> j);  // under m_: counts j and posts it to the I/O thread
+    /// Under m_, on the I/O thread: one queue slot was freed; a deferred job takes it.
+    void admit_deferred_locked();
+    /// Finishes jobs that never reached the queue (deferred_) with e, or cancels them.
+    void drop_deferred(std::deque<std::shared_ptr<job>> js, std::exception_ptr e);
 
     const std::size_t max_workers_;
     const std::size_t max_pending_;
@@ -123,6 +133,12 @@ private:
     bool started_ = false;  // the I/O thread was started (never after shutdown_)
     std::string broken_;
     std::vector<pid_t> pids_;
+    std::deque<std::shared_ptr<job>> deferred_;  // async_submit's jobs waiting for queue room
+
+    // Written on the I/O thread, read by stats() from anywhere.
+    std::atomic<std::size_t> running_{0};
+    std::atomic<std::uint64_t> completed_{0};
+    std::atomic<std::uint64_t> deaths_{0};
 
     // I/O thread only.
     std::deque<std::shared_ptr<job>> queue_;
