@@ -7,6 +7,10 @@
 // co_await expression (GCC 12, boost-1.81-notes §2.5).
 #define BOOST_TEST_MODULE process_asio
 #define BOOST_TEST_NO_MAIN
+// First, and everything: FUTURES_TASK (in process/tasks.hpp) must compile after the
+// umbrella header, whose internals once had a detail::task that shadowed futures::task.
+#include <futures/futures.hpp>
+
 #include "process/test_main.hpp"
 
 #include <signal.h>

@@ -123,7 +123,7 @@ private:
         template <class Handler, class F, class... Args>
         void operator()(Handler&& h, F&& f, Args&&... args) const {
             using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
-            auto* t = new detail::task<R, std::decay_t<F>, std::decay_t<Args>...>(std::forward<F>(f),
+            auto* t = new detail::pooled_call<R, std::decay_t<F>, std::decay_t<Args>...>(std::forward<F>(f),
                                                                                    std::forward<Args>(args)...);
             boost::intrusive_ptr<detail::state_base> s(t);
             detail::start_wait<detail::wait_traits<R>>(s, std::forward<Handler>(h), true);
@@ -152,7 +152,7 @@ private:
     template <class F, class... A>
     static auto submit_to(detail::thread_pool_core& core, F&& f, A&&... args) {
         using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>;
-        using task_t = detail::task<R, std::decay_t<F>, std::decay_t<A>...>;
+        using task_t = detail::pooled_call<R, std::decay_t<F>, std::decay_t<A>...>;
         auto* t = new task_t(std::forward<F>(f), std::forward<A>(args)...);
         future<R> fut(t);         // the caller's reference
         intrusive_ptr_add_ref(t);  // the queue's reference

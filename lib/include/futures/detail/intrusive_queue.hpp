@@ -7,7 +7,7 @@
 #include <atomic>
 #include <mutex>
 
-#include <futures/detail/task.hpp>
+#include <futures/detail/pooled_call.hpp>
 
 namespace futures::detail {
 

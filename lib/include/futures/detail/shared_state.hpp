@@ -1,7 +1,7 @@
 #pragma once
 // The state behind every future handle: one heap object, reference counted
 // intrusively so that an executor can fuse the task and its state into a single
-// allocation (see detail/task.hpp).
+// allocation (see detail/pooled_call.hpp).
 //
 // Locking: m_ guards the listeners (callbacks and wait/as_completed waiters); st_
 // is atomic, so done()/result() on a finished future need no lock. Callbacks run

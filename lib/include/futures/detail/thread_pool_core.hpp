@@ -33,7 +33,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include <futures/detail/intrusive_queue.hpp>
-#include <futures/detail/task.hpp>
+#include <futures/detail/pooled_call.hpp>
 
 namespace futures {
 struct thread_pool_options;

@@ -1,6 +1,6 @@
 #pragma once
-// A submitted call fused with its future's state: one allocation per submit. The
-// executor's queue links work_items intrusively, so queueing allocates nothing.
+// A thread-pool call fused with its future's state (pooled_call): one allocation per
+// submit. The executor's queue links work_items intrusively, so queueing allocates nothing.
 #include <atomic>
 #include <exception>
 #include <functional>
@@ -33,10 +33,10 @@ protected:
 inline void release(work_item* w) noexcept { intrusive_ptr_release(&w->state()); }
 
 template <class R, class Fn, class... Args>
-class task final : public shared_state<R>, public work_item {
+class pooled_call final : public shared_state<R>, public work_item {
 public:
     template <class F, class... A>
-    explicit task(F&& f, A&&... a) : call_(std::in_place, std::forward<F>(f), std::forward<A>(a)...) {}
+    explicit pooled_call(F&& f, A&&... a) : call_(std::in_place, std::forward<F>(f), std::forward<A>(a)...) {}
 
     void execute() noexcept override {
         try {
