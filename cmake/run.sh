@@ -14,6 +14,9 @@ set -euo pipefail
 PACKAGES="g++ cmake make ccache ninja-build libboost1.81-dev libboost-test1.81-dev
   libboost-serialization1.81-dev libboost-stacktrace1.81-dev libboost-filesystem1.81-dev
   libboost-program-options1.81-dev"
+# Only for `bench`: Debian's python3 runs ../shared/bench/python_anchors.py (which
+# imports joblib) for the process-pool comparisons.
+BENCH_PACKAGES="python3 python3-joblib"
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BUILD_DIR_ROOT=${BUILD_DIR_ROOT:-build}
@@ -25,7 +28,7 @@ die() { echo "run.sh: $*" >&2; exit 2; }
 install_packages() {
   command -v dpkg-query >/dev/null || return 0
   local p status missing=()
-  for p in $PACKAGES; do
+  for p in $PACKAGES "$@"; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     [[ $status == *"ok installed" ]] || missing+=("$p")
   done
@@ -120,7 +123,7 @@ cmd=${1:-}
 case $cmd in
   demo | bench)
     [[ -d apps/$cmd ]] || die "apps/$cmd does not exist"
-    install_packages
+    if [[ $cmd == bench ]]; then install_packages $BENCH_PACKAGES; else install_packages; fi
     build "${RELEASE[@]}" -- --target "$cmd"
     exec "${RELEASE[0]}/apps/$cmd/$cmd" "$@"
     ;;
