@@ -87,27 +87,109 @@ BOOST_AUTO_TEST_CASE(bad_arguments_fail_the_call_only) {
 }
 
 BOOST_AUTO_TEST_CASE(frames_roundtrip_with_several_items) {
-    p::call_batch b;
-    b.task = "square_task";
-    b.signature = "int (int)";
-    for (int i = 0; i < 3; ++i) b.calls.push_back({std::uint64_t(i), p::to_bytes(std::tuple<int>(i))});
-    std::string frame = p::encode_frame(b, 1 << 20);
+    p::call_frame cf;
+    for (int t = 0; t < 2; ++t) {
+        p::call_batch b;
+        b.task = t == 0 ? "square_task" : "echo_record_task";
+        b.signature = t == 0 ? "int (int)" : "record (record)";
+        b.first_id = 10 * t;
+        for (int i = 0; i < 3; ++i) b.args.append(p::to_bytes(std::tuple<int>(i)));
+        cf.batches.push_back(std::move(b));
+    }
+    std::string frame = p::encode_frame(cf, 1 << 20);
     std::array<unsigned char, 4> h;
     std::copy_n(frame.begin(), 4, h.begin());
     BOOST_TEST(p::decode_header(h, 1 << 20) == frame.size() - 4);
     auto m = p::decode_payload(std::string_view(frame).substr(4));
-    BOOST_TEST(std::get<p::call_batch>(m).calls.size() == 3u);
-    BOOST_TEST(std::get<p::call_batch>(m).calls[2].id == 2u);
-    BOOST_TEST(std::get<p::call_batch>(m).task == "square_task");
-    BOOST_TEST(std::get<p::call_batch>(m).signature == "int (int)");
+    auto& got = std::get<p::call_frame>(m);
+    BOOST_REQUIRE(got.batches.size() == 2u);
+    BOOST_TEST(got.batches[0].args.count() == 3u);
+    BOOST_TEST(got.batches[1].first_id == 10u);
+    BOOST_TEST(got.batches[0].task == "square_task");
+    BOOST_TEST(got.batches[1].signature == "record (record)");
+    got.batches[0].args.check();
+    auto c = got.batches[0].args.reader();
+    c.next();
+    c.next();
+    int last = -1;
+    p::from_bytes(c.next(), last);
+    BOOST_TEST(last == 2);
+    BOOST_TEST(c.done());
+}
+
+BOOST_AUTO_TEST_CASE(packed_lists_stay_compact_until_lengths_differ) {
+    p::packed_values v;
+    for (int i = 0; i < 4; ++i) v.append(p::to_bytes(i));
+    BOOST_TEST(v.uniform());  // equal lengths: no per-item sizes
+    BOOST_TEST(v.byte_size() == 4 * sizeof(int));
+    v.append("");  // a failed call's empty item
+    v.append("xyz");
+    BOOST_TEST(!v.uniform());
+    p::packed_values w;
+    w.append(v);
+    w.append(v);
+    auto bytes = p::to_bytes(w);
+    p::packed_values back;
+    p::from_bytes(bytes, back);
+    back.check();
+    BOOST_TEST(back.count() == 12u);
+    std::vector<std::string> items;
+    for (auto c = back.reader(); !c.done();) items.emplace_back(c.next());
+    BOOST_TEST(items[4].empty());
+    BOOST_TEST(items[11] == "xyz");
+    int x = 0;
+    p::from_bytes(items[9], x);
+    BOOST_TEST(x == 3);
+    // A throwing writer leaves the list as it was.
+    BOOST_CHECK_THROW(back.append_with([](std::string& b) {
+        b += "partial";
+        throw std::runtime_error("no");
+    }),
+                      std::runtime_error);
+    BOOST_TEST(back.count() == 12u);
+    BOOST_TEST(back.byte_size() == w.byte_size());
+}
+
+namespace {
+// packed_values' wire layout, with every field under the test's control.
+struct raw_packed {
+    std::uint32_t count = 0;
+    std::vector<std::uint32_t> sizes;
+    std::string bytes;
+    template <class Ar>
+    void serialize(Ar& ar, unsigned) {
+        ar & count & sizes & bytes;
+    }
+};
+bool refused(const raw_packed& r) {
+    p::packed_values v;
+    p::from_bytes(p::to_bytes(r), v);
+    try {
+        v.check();
+        return false;
+    } catch (const std::length_error&) {
+        return true;
+    }
+}
+}  // namespace
+BOOST_CLASS_IMPLEMENTATION(raw_packed, boost::serialization::object_serializable)
+
+BOOST_AUTO_TEST_CASE(malformed_packed_lists_are_refused) {
+    BOOST_TEST(!refused({2, {}, "abcd"}));
+    BOOST_TEST(refused({2, {}, "abc"}));        // equal items that do not divide the bytes
+    BOOST_TEST(refused({0, {}, "a"}));          // bytes without items
+    BOOST_TEST(refused({2, {1}, "ab"}));        // fewer sizes than items
+    BOOST_TEST(refused({2, {1, 5}, "abc"}));    // sizes beyond the bytes
+    BOOST_TEST(!refused({2, {1, 2}, "abc"}));
 }
 
 BOOST_AUTO_TEST_CASE(frame_cap_is_enforced_both_ways) {
-    p::call_batch b;
-    b.task = "t";
-    b.signature = "s";
-    b.calls.push_back({1, std::string(1000, 'x')});
-    BOOST_CHECK_THROW(p::encode_frame(b, 100), p::frame_error);
+    p::call_frame cf;
+    cf.batches.emplace_back();
+    cf.batches.back().task = "t";
+    cf.batches.back().signature = "s";
+    cf.batches.back().args.append(std::string(1000, 'x'));
+    BOOST_CHECK_THROW(p::encode_frame(cf, 100), p::frame_error);
     std::array<unsigned char, 4> h{0xff, 0xff, 0xff, 0x7f};
     BOOST_CHECK_THROW(p::decode_header(h, 1 << 20), p::frame_error);
     BOOST_CHECK_THROW(p::decode_payload("\x07garbage"), p::frame_error);
@@ -189,30 +271,50 @@ BOOST_AUTO_TEST_CASE(bitwise_size_mismatch_fails_that_call_only) {
     p::call_batch b;
     b.task = "gcd_task";
     b.signature = gcd_task.signature();
-    b.calls.push_back({1, p::to_bytes(std::tuple<std::pair<int, int>>({12, 18}))});
+    b.first_id = 7;
+    b.args.append(p::to_bytes(std::tuple<std::pair<int, int>>({12, 18})));
     std::string bad = p::to_bytes(std::tuple<std::pair<int, int>>({4, 6}));
     bad.pop_back();
-    b.calls.push_back({2, bad});
-    b.calls.push_back({3, p::to_bytes(std::tuple<std::pair<int, int>>({35, 21}))});
-    std::string frame = p::encode_frame(b, 1 << 20);
+    b.args.append(bad);
+    b.args.append(p::to_bytes(std::tuple<std::pair<int, int>>({35, 21})));
+    p::call_frame cf;
+    cf.batches.push_back(std::move(b));
+    std::string frame = p::encode_frame(cf, 1 << 20);
     auto m = p::decode_payload(std::string_view(frame).substr(4));
-    auto& got = std::get<p::call_batch>(m);
-    auto target = p::find_call_target(got.task, got.signature);
-    auto* entry = std::get_if<const p::task_entry*>(&target);
-    BOOST_REQUIRE(entry);
-    std::vector<std::variant<std::string, p::failure>> rs;
-    for (auto& c : got.calls) rs.push_back((*entry)->invoke(c.args));
-    int out = 0;
-    p::from_bytes(std::get<std::string>(rs[0]), out);
-    BOOST_TEST(out == 6);
-    auto& f = std::get<p::failure>(rs[1]);
+    auto& got = std::get<p::call_frame>(m).batches.front();
+    got.args.check();
+    p::result_batch rb = p::run_batch(got);
+    BOOST_TEST(rb.first_id == 7u);
+    BOOST_REQUIRE(rb.values.count() == 3u);
+    BOOST_REQUIRE(rb.failures.size() == 1u);
+    BOOST_TEST(rb.failures[0].index == 1u);
+    auto& f = rb.failures[0].what;
     BOOST_TEST((f.phase == p::failure_phase::load_args));
     BOOST_TEST(f.type == "boost::archive::archive_exception");
     BOOST_CHECK_THROW(std::rethrow_exception(p::rebuild_exception(f, "gcd_task", 1)), futures::remote_error);
-    p::from_bytes(std::get<std::string>(rs[2]), out);
+    auto c = rb.values.reader();
+    int out = 0;
+    p::from_bytes(c.next(), out);
+    BOOST_TEST(out == 6);
+    BOOST_TEST(c.next().empty());  // the failed call's slot
+    p::from_bytes(c.next(), out);
     BOOST_TEST(out == 7);
     // The parent reading a result of the wrong size fails the same way.
     BOOST_CHECK_THROW(p::from_bytes(std::string("\x01\x02", 2), out), boost::archive::archive_exception);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_task_fails_every_call_of_its_batch) {
+    p::call_batch b;
+    b.task = "nope";
+    b.signature = "int (int)";
+    for (int i = 0; i < 3; ++i) b.args.append(p::to_bytes(std::tuple<int>(i)));
+    auto rb = p::run_batch(b);
+    BOOST_TEST(rb.values.count() == 3u);
+    BOOST_REQUIRE(rb.failures.size() == 3u);
+    for (std::uint32_t k = 0; k < 3; ++k) {
+        BOOST_TEST(rb.failures[k].index == k);
+        BOOST_TEST(rb.failures[k].what.type == "futures::unknown_task");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(batch_lookup_failure_reports_each_call) {

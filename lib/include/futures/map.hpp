@@ -5,12 +5,14 @@
 // cancelling what has not started; so does the timeout; destroying the range
 // cancels what has not started.
 #include <cstddef>
+#include <algorithm>
 #include <deque>
 #include <exception>
 #include <iterator>
 #include <limits>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <stdexcept>
 #include <variant>
 #include <vector>
@@ -24,11 +26,96 @@ namespace detail {
 
 template <class R>
 using stored_t = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
-/// One element's outcome inside a chunk: its value, or what its call threw.
+/// One element's outcome: its value, or what its call threw.
 template <class R>
 using outcome = std::variant<stored_t<R>, std::exception_ptr>;
+
+/// The outcomes of one chunk, in element order. Compact when the value type can be
+/// default-constructed: the values side by side (a memcpy away from a worker's
+/// raw bytes) and the rare exceptions beside them, a failed element's value slot
+/// left default. Otherwise one variant per element.
 template <class R>
-using chunk_future = future<std::vector<outcome<R>>>;
+class chunk_result {
+public:
+    using value_type = stored_t<R>;
+    static constexpr bool compact = std::is_default_constructible_v<value_type>;
+
+    chunk_result() = default;
+    /// n default values to fill in place (compact only).
+    explicit chunk_result(std::size_t n)
+        requires compact
+        : values_(n) {}
+
+    std::size_t size() const noexcept { return compact ? values_.size() : items_.size(); }
+    void reserve(std::size_t n) {
+        if constexpr (compact)
+            values_.reserve(n);
+        else
+            items_.reserve(n);
+    }
+    bool empty() const noexcept { return size() == 0; }
+
+    // Filling in order (any R).
+    void push_value(value_type&& v) {
+        if constexpr (compact)
+            values_.push_back(std::move(v));
+        else
+            items_.emplace_back(std::in_place_index<0>, std::move(v));
+    }
+    void push_error(std::exception_ptr e) {
+        if constexpr (compact) {
+            errors_.emplace_back(values_.size(), std::move(e));
+            values_.emplace_back();
+        } else {
+            items_.emplace_back(std::in_place_index<1>, std::move(e));
+        }
+    }
+    // Filling by position (compact only): the values in place, errors in any order
+    // (sorted by seal()).
+    value_type* values() noexcept
+        requires compact
+    {
+        return values_.data();
+    }
+    void set_error(std::size_t i, std::exception_ptr e)
+        requires compact
+    {
+        errors_.emplace_back(i, std::move(e));
+    }
+    void seal()
+        requires compact
+    {
+        std::stable_sort(errors_.begin(), errors_.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+    }
+
+    /// Reading in order: element i's exception, or null. Calls must go up through i.
+    std::exception_ptr error_at(std::size_t i) {
+        if constexpr (compact) {
+            while (next_error_ < errors_.size() && errors_[next_error_].first < i) ++next_error_;
+            if (next_error_ < errors_.size() && errors_[next_error_].first == i) return errors_[next_error_].second;
+            return nullptr;
+        } else {
+            auto* e = std::get_if<1>(&items_[i]);
+            return e ? *e : nullptr;
+        }
+    }
+    value_type&& take(std::size_t i) {
+        if constexpr (compact)
+            return std::move(values_[i]);
+        else
+            return std::move(std::get<0>(items_[i]));
+    }
+
+private:
+    std::vector<value_type> values_;
+    std::vector<std::pair<std::size_t, std::exception_ptr>> errors_;
+    std::size_t next_error_ = 0;
+    std::vector<outcome<R>> items_;
+};
+
+template <class R>
+using chunk_future = future<chunk_result<R>>;
 
 /// Reads the next chunk of inputs and submits it; nullopt when the input is
 /// exhausted or the executor is gone.
@@ -102,13 +189,12 @@ private:
         current_.reset();
         for (;;) {
             if (pos_ < chunk_.size()) {
-                auto& o = chunk_[pos_++];
-                if (auto* e = std::get_if<std::exception_ptr>(&o)) {
-                    auto ex = *e;  // cancel_rest() clears chunk_, which owns *e
+                const std::size_t i = pos_++;
+                if (auto e = chunk_.error_at(i)) {
                     cancel_rest();
-                    std::rethrow_exception(ex);
+                    std::rethrow_exception(e);
                 }
-                current_.emplace(std::move(std::get<0>(o)));
+                current_.emplace(chunk_.take(i));
                 return;
             }
             // Python refills first, then waits for the oldest chunk.
@@ -127,7 +213,10 @@ private:
                 throw timeout_error("map() results not ready before the timeout");
             }
             try {
-                chunk_ = f.result();
+                // Moved out, not copied: a chunk future never leaves this range.
+                auto& st = static_cast<detail::shared_state<detail::chunk_result<R>>&>(*f.native_state());
+                st.wait();
+                chunk_ = st.take();
             } catch (...) {
                 cancel_rest();  // the call itself failed (e.g. a broken pool)
                 throw;
@@ -144,7 +233,7 @@ private:
             }
         }
         pending_.clear();
-        chunk_.clear();
+        chunk_ = {};
         pos_ = 0;
         src_.reset();
     }
@@ -153,7 +242,7 @@ private:
     bool buffered_;
     std::optional<detail::clock::time_point> deadline_;
     std::deque<detail::chunk_future<R>> pending_;
-    std::vector<detail::outcome<R>> chunk_;
+    detail::chunk_result<R> chunk_;
     std::size_t pos_ = 0;
     std::optional<value_type> current_;
     bool started_ = false;

@@ -27,6 +27,7 @@
 #include <optional>
 #include <ranges>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -186,22 +187,36 @@ public:
     process_pool_stats stats() const { return core_->stats(); }
 
 private:
+    // The job of one submit: one call, one future.
+    template <class R>
+    struct submit_job final : detail::process::job {
+        void complete(const detail::process::result_slice& rs, pid_t pid) override {
+            auto& st = static_cast<detail::shared_state<R>&>(*state);
+            rs.for_each(1, [&](const detail::process::failure* f, std::string_view bytes) {
+                detail::stored_t<R> v{};
+                if (auto e = detail::process::read_result<R>(f, bytes, task, pid, v))
+                    st.try_set_exception(std::move(e));
+                else if constexpr (std::is_void_v<R>)
+                    st.try_set_value();
+                else
+                    st.try_set_value(std::move(v));
+            });
+        }
+    };
+
     // The job that carries t(args...) to a worker and completes fut; null if the
     // arguments cannot be sent (fut then holds the serialization_error).
     template <class R, class... A, class... X>
     static std::shared_ptr<detail::process::job> make_job(const detail::process::pool_core& core,
                                                           const task<R(A...)>& t, const future<R>& fut,
                                                           X&&... args) {
-        std::string bytes;
+        detail::process::packed_values bytes;
         if (!serialize_args(core, t, fut, bytes, std::forward<X>(args)...)) return nullptr;
-        auto j = std::make_shared<detail::process::job>();
+        auto j = std::make_shared<submit_job<R>>();
         j->state = fut.native_state();
-        j->calls.push_back({0, t.name(), t.signature(), std::move(bytes)});
-        j->complete = [fut, name = std::string(t.name())](std::vector<detail::process::result_item>& rs, pid_t pid) {
-            auto& st = static_cast<detail::shared_state<R>&>(*fut.native_state());
-            deliver<R>(rs.front(), name, pid, st, [&](auto&&... v) { st.try_set_value(std::move(v)...); },
-                       [&](std::exception_ptr e) { st.try_set_exception(std::move(e)); });
-        };
+        j->task = t.name();
+        j->signature = t.signature();
+        j->set_args(std::move(bytes));
         return j;
     }
 
@@ -236,45 +251,21 @@ private:
 
     template <class R, class... A, class... X>
     static bool serialize_args(const detail::process::pool_core& core, const task<R(A...)>& t, const future<R>& fut,
-                               std::string& out, X&&... args) {
+                               detail::process::packed_values& out, X&&... args) {
         try {
             typename task<R(A...)>::args_tuple tuple(std::forward<X>(args)...);
-            out = detail::process::to_bytes(tuple);
+            out.append_with([&](std::string& b) { detail::process::save_to(b, tuple); });
         } catch (const std::exception& e) {
             fut.set_exception(serialization_error("cannot serialize the arguments of task \"" + std::string(t.name()) +
                                                   "\": " + e.what()));
             return false;
         }
-        if (out.size() > core.max_frame()) {
+        if (out.byte_size() > core.max_frame()) {
             fut.set_exception(serialization_error("the arguments of task \"" + std::string(t.name()) + "\" take " +
-                                                  std::to_string(out.size()) + " bytes, above max_frame_bytes"));
+                                                  std::to_string(out.byte_size()) + " bytes, above max_frame_bytes"));
             return false;
         }
         return true;
-    }
-
-    // One result item -> a value (through set) or an exception (through fail).
-    template <class R, class State, class Set, class Fail>
-    static void deliver(detail::process::result_item& r, const std::string& name, pid_t pid, State&, Set&& set,
-                        Fail&& fail) {
-        if (auto* f = std::get_if<detail::process::failure>(&r.value)) {
-            fail(detail::process::rebuild_exception(*f, name, pid));
-            return;
-        }
-        if constexpr (std::is_void_v<R>) {
-            set();
-        } else {
-            std::optional<R> v;
-            try {
-                v.emplace();
-                detail::process::from_bytes(std::get<std::string>(r.value), *v);
-            } catch (const std::exception& e) {
-                fail(std::make_exception_ptr(
-                    serialization_error("cannot deserialize the result of task \"" + name + "\": " + e.what())));
-                return;
-            }
-            set(std::move(*v));
-        }
     }
 
     template <class R, class... A, class... Rs>

@@ -175,7 +175,7 @@ private:
         auto fn = std::make_shared<Fn>(std::forward<F>(f));
         // A weak reference, as Python's map holds a weakref to its executor: once the
         // executor is gone, no more input is submitted.
-        auto submit = [weak = std::weak_ptr(core_), fn](std::vector<Args>&& chunk)
+        auto submit = [weak = std::weak_ptr(core_), fn](std::vector<Args>& chunk)
             -> std::optional<detail::chunk_future<R>> {
             auto core = weak.lock();
             if (!core) return std::nullopt;

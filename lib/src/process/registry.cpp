@@ -2,6 +2,7 @@
 #include <futures/detail/process/registry.hpp>
 #include <futures/throw_with_trace.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -26,11 +27,11 @@ registry& the_registry() {
 
 }  // namespace
 
-void register_task(const char* name, const std::string& signature, invoker fn) {
+void register_task(const char* name, const std::string& signature, batch_invoker fn) {
     auto& r = the_registry();
     std::lock_guard lk(r.m);
     auto [it, inserted] = r.tasks.try_emplace(name, task_entry{signature, fn});
-    if (!inserted && it->second.invoke != fn) {
+    if (!inserted && it->second.run != fn) {
         std::fprintf(stderr, "futures: two tasks are registered as \"%s\"\n", name);
         std::abort();
     }
@@ -82,11 +83,35 @@ std::variant<const task_entry*, failure> find_call_target(std::string_view task,
     return f;
 }
 
+void add_failure(result_batch& out, std::uint32_t index, failure f) {
+    out.values.append(std::string_view());
+    out.failures.push_back({index, std::move(f)});
+}
+
+result_batch run_batch(const call_batch& in) {
+    const auto t0 = std::chrono::steady_clock::now();
+    result_batch out;
+    out.first_id = in.first_id;
+    auto target = find_call_target(in.task, in.signature);
+    if (auto* entry = std::get_if<const task_entry*>(&target)) {
+        (*entry)->run(in, out);
+    } else {
+        for (std::uint32_t k = 0; k < in.args.count(); ++k) add_failure(out, k, std::get<failure>(target));
+    }
+    out.elapsed_ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+    return out;
+}
+
 std::variant<std::string, failure> run_call(std::string_view task, std::string_view signature,
                                             std::string_view args) {
-    auto target = find_call_target(task, signature);
-    if (auto* f = std::get_if<failure>(&target)) return std::move(*f);
-    return std::get<const task_entry*>(target)->invoke(args);
+    call_batch b;
+    b.task = task;
+    b.signature = signature;
+    b.args.append(args);
+    result_batch r = run_batch(b);
+    if (!r.failures.empty()) return std::move(r.failures.front().what);
+    return std::string(r.values.reader().next());
 }
 
 }  // namespace futures::detail::process

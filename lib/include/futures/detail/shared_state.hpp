@@ -162,6 +162,13 @@ public:
         }
     }
 
+    /// Moves the result out, for a state only its creator ever reads (a map chunk).
+    /// Requires done(); throws as get() does.
+    T take() {
+        rethrow_if_failed();
+        return std::move(*value_);
+    }
+
 private:
     std::string result_type_name() const override { return boost::core::demangle(typeid(T).name()); }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Reads zipped input ranges chunk by chunk (stopping at the shortest, as Python's
 // zip) and hands each chunk to an executor-specific submitter.
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <ranges>
@@ -15,7 +16,9 @@ namespace futures::detail {
 template <class... Rs>
 using args_tuple = std::tuple<std::ranges::range_value_t<std::views::all_t<Rs>>...>;
 
-/// Submit: callable(std::vector<args_tuple>&&) -> std::optional<chunk_future<R>>.
+/// Submit: callable(std::vector<args_tuple>& chunk) -> std::optional<chunk_future<R>>;
+/// it may move the chunk out, or only read it (then its memory serves the next
+/// chunk too).
 template <class R, class Submit, class... Rs>
 class zip_source final : public chunk_source<R> {
 public:
@@ -24,13 +27,14 @@ public:
           its_(std::apply([](auto&... v) { return std::tuple(std::ranges::begin(v)...); }, views_)) {}
 
     std::optional<chunk_future<R>> submit_next() override {
-        std::vector<args_tuple<Rs...>> chunk;
-        while (chunk.size() < chunksize_ && !at_end()) {
-            chunk.push_back(std::apply([](auto&... it) { return args_tuple<Rs...>(*it...); }, its_));
+        chunk_.clear();
+        chunk_.reserve(std::min<std::size_t>(chunksize_, 4096));
+        while (chunk_.size() < chunksize_ && !at_end()) {
+            chunk_.push_back(std::apply([](auto&... it) { return args_tuple<Rs...>(*it...); }, its_));
             std::apply([](auto&... it) { (++it, ...); }, its_);
         }
-        if (chunk.empty()) return std::nullopt;
-        return submit_(std::move(chunk));
+        if (chunk_.empty()) return std::nullopt;
+        return submit_(chunk_);
     }
 
 private:
@@ -42,25 +46,26 @@ private:
 
     Submit submit_;
     std::size_t chunksize_;
+    std::vector<args_tuple<Rs...>> chunk_;
     std::tuple<std::views::all_t<Rs>...> views_;
     std::tuple<std::ranges::iterator_t<std::views::all_t<Rs>>...> its_;
 };
 
 /// Runs fn over a chunk, keeping each element's value or exception.
 template <class R, class Fn, class Args>
-std::vector<outcome<R>> run_chunk(Fn& fn, std::vector<Args>& chunk) {
-    std::vector<outcome<R>> out;
+chunk_result<R> run_chunk(Fn& fn, std::vector<Args>& chunk) {
+    chunk_result<R> out;
     out.reserve(chunk.size());
     for (auto& args : chunk) {
         try {
             if constexpr (std::is_void_v<R>) {
                 std::apply(fn, std::move(args));
-                out.emplace_back(std::in_place_index<0>);
+                out.push_value({});
             } else {
-                out.emplace_back(std::in_place_index<0>, std::apply(fn, std::move(args)));
+                out.push_value(std::apply(fn, std::move(args)));
             }
         } catch (...) {
-            out.emplace_back(std::in_place_index<1>, std::current_exception());
+            out.push_error(std::current_exception());
         }
     }
     return out;

@@ -1,5 +1,6 @@
-// pool_core: the shared side (submit, shutdown) and scheduling on the I/O thread.
-// The worker-facing half (spawn, frames, exits) is in worker_events.cpp.
+// pool_core: the shared side (submit, shutdown, stats), the I/O thread's loop, and
+// how jobs end. Deciding what each worker gets is in scheduler.cpp; the
+// worker-facing half (spawn, frames, exits) is in worker_events.cpp.
 #include <futures/detail/context_work.hpp>
 #include <futures/detail/process/pool_core.hpp>
 #include <futures/detail/process/worker_handle.hpp>
@@ -40,7 +41,7 @@ std::optional<call_batch> to_batch(const std::optional<task_call>& c) {
     b.initializer = true;
     b.task = c->task;
     b.signature = c->signature;
-    b.calls.push_back({0, c->args});
+    b.args.append(c->args);
     return b;
 }
 
@@ -94,7 +95,18 @@ void pool_core::run_io() {
     pthread_setname_np(pthread_self(), "futures-procio");
     for (;;) {
         try {
-            io_.run();
+            // Until spin_until_ (set by linger()), poll instead of sleeping in epoll:
+            // an answer or a submit expected within microseconds then finds this
+            // thread on a CPU rather than paying a sleeping CPU's wake-up, which
+            // costs more than the whole round trip on small VMs.
+            while (!io_.stopped()) {
+                if (io_.poll() > 0) continue;
+                if (clock::now() < spin_until_) {
+                    sched_yield();
+                    continue;
+                }
+                io_.run_one();
+            }
             return;
         } catch (const std::exception& e) {
             // Handlers do not throw by design; if one does, say so and keep serving.
@@ -133,12 +145,29 @@ void pool_core::enqueue_locked(std::shared_ptr<job> j) {
         j->work.emplace(boost::asio::prefer(*completion_, boost::asio::execution::outstanding_work.tracked));
     start_locked();
     ++queued_;
-    // Posted under m_: once shutdown_ is set nothing more is posted, so the I/O
-    // thread may stop as soon as it has drained what it has.
-    boost::asio::post(io_, [this, j = std::move(j)]() mutable {
-        queue_.push_back(std::move(j));
-        pump();
-    });
+    incoming_.push_back(std::move(j));
+    // One post per burst: a loop of submits costs one wake-up of the I/O thread,
+    // and it takes them all at once. Posted under m_: once shutdown_ is set nothing
+    // more is posted, so the I/O thread may stop once it has drained what it has.
+    if (!drain_posted_) {
+        drain_posted_ = true;
+        boost::asio::post(io_, [this] { drain(); });
+    }
+}
+
+void pool_core::take_incoming() {
+    std::vector<std::shared_ptr<job>> in;
+    {
+        std::lock_guard lk(m_);
+        in.swap(incoming_);
+        drain_posted_ = false;
+    }
+    for (auto& j : in) queue_.push_back(std::move(j));
+}
+
+void pool_core::drain() {
+    take_incoming();
+    pump();
 }
 
 void pool_core::admit_deferred_locked() {
@@ -152,9 +181,9 @@ void pool_core::admit_deferred_locked() {
 void pool_core::drop_deferred(std::deque<std::shared_ptr<job>> js, std::exception_ptr e) {
     for (auto& j : js) {
         if (e)
-            finish(std::move(j), [e](job& x) { x.fail(e); });
+            finish_failed(std::move(j), e);
         else
-            finish(std::move(j), [](job& x) { x.state->cancel(); });
+            cancel_job(std::move(j));
     }
 }
 
@@ -178,9 +207,15 @@ void pool_core::shutdown(bool wait, bool cancel_futures) {
         if (!started) return;  // nothing was ever submitted: no thread, no worker
         boost::asio::post(io_, [this, cancel_futures] {
             if (cancel_futures) {
-                std::size_t n = queue_.size();
-                for (auto& j : queue_) finish(std::move(j), [](job& x) { x.state->cancel(); });
-                queue_.clear();
+                take_incoming();  // whatever was submitted before shutdown is cancelled too
+                std::size_t n = 0;
+                for (auto& j : queue_) {
+                    // A job sent back by a dead worker already runs: it stays.
+                    if (j->started) continue;
+                    ++n;
+                    cancel_job(std::move(j));
+                }
+                std::erase(queue_, nullptr);
                 std::lock_guard lk2(m_);
                 queued_ -= n;
             }
@@ -237,66 +272,21 @@ void pool_core::publish_pids() {
     pids_ = std::move(p);
 }
 
-void pool_core::pump() {
-    if (is_broken_ && !queue_.empty()) {  // posted just before the pool broke
-        std::string why;
-        {
-            std::lock_guard lk(m_);
-            why = broken_;
-        }
-        fail_queue(why);
-    }
-    // Hand queued jobs to idle workers, oldest first.
-    for (auto& w : workers_) {
-        while (w->state == worker::phase::idle && !queue_.empty()) {
-            auto j = std::move(queue_.front());
-            queue_.pop_front();
-            {
-                std::lock_guard lk(m_);
-                --queued_;
-                space_cv_.notify_one();
-                admit_deferred_locked();
-            }
-            bool run = false;
-            try {
-                run = j->state->set_running_or_notify_cancel();
-            } catch (...) {  // finished by hand while queued: nothing to run
-            }
-            if (run) send(w, std::move(j), false);
-        }
-    }
-    // Start workers on demand: one per queued job that no starting worker will take.
-    if (!forced_ && !is_broken_) {
-        std::size_t starting = 0, live = 0;
-        for (auto& w : workers_) {
-            if (w->state == worker::phase::starting || w->state == worker::phase::initializing) ++starting;
-            if (w->state != worker::phase::closing) ++live;
-        }
-        while (queue_.size() > starting && live < max_workers_ && !is_broken_) {
-            spawn_one();
-            ++starting;
-            ++live;
-        }
-    }
-    if (closing_ && queue_.empty())
-        for (auto& w : workers_)
-            if (w->state == worker::phase::idle) close_calls(w);
-    if (workers_.empty() && queue_.empty() && closing_) {
-        std::lock_guard lk(m_);
-        if (shutdown_) guard_.reset();  // the I/O thread ends when its last handler returns
-    }
-}
-
-void pool_core::finish(std::shared_ptr<job> j, std::function<void(job&)> done) {
-    auto run = [](job& x, std::function<void(job&)>& f) {
+void pool_core::finish(std::shared_ptr<job> j, job_end end) {
+    auto run = [](job& x, job_end& e) {
         try {
-            f(x);
+            if (e.results)
+                x.complete(*e.results, e.pid);
+            else if (e.error)
+                x.fail(e.error);
+            else
+                x.state->cancel();
         } catch (...) {  // complete() reports its own failures; this is a last resort
             x.fail(std::current_exception());
         }
     };
     if (!j->work) {
-        run(*j, done);
+        run(*j, end);
         return;
     }
     // The posted handler is itself work on that executor's context, so the
@@ -304,13 +294,13 @@ void pool_core::finish(std::shared_ptr<job> j, std::function<void(job&)> done) {
     auto keep = context_work(*j->work);  // context_work.hpp: declared first, released last
     auto ex = std::move(*j->work);
     j->work.reset();
-    boost::asio::post(ex, [j = std::move(j), done = std::move(done), run]() mutable { run(*j, done); });
+    boost::asio::post(ex, [j = std::move(j), end = std::move(end), run]() mutable { run(*j, end); });
 }
 
 void pool_core::fail_queue(const std::string& why) {
-    std::size_t n = queue_.size();
-    for (auto& j : queue_)
-        finish(std::move(j), [e = std::make_exception_ptr(broken_process_pool(why))](job& x) { x.fail(e); });
+    const auto e = std::make_exception_ptr(broken_process_pool(why));
+    const std::size_t n = queue_.size();
+    for (auto& j : queue_) finish_failed(std::move(j), e);
     queue_.clear();
     std::lock_guard lk(m_);
     queued_ -= n;

@@ -82,6 +82,8 @@ struct reap_failed_exec {
     }
 };
 
+constexpr int pipe_bytes = 1 << 20;
+
 struct fd_pair {
     int r = -1, w = -1;
     fd_pair() {
@@ -89,6 +91,11 @@ struct fd_pair {
         if (::pipe2(p, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
         r = p[0];
         w = p[1];
+        // A frame of a busy pool is up to a few hundred KiB: with the default 64 KiB
+        // pipe it crosses in many partial writes, each a wake-up of the other side.
+        // The unprivileged maximum (fs/pipe-max-size, 1 MiB by default) takes it at
+        // once; if the system refuses, the default pipe still works.
+        (void)::fcntl(w, F_SETPIPE_SZ, pipe_bytes);
     }
     ~fd_pair() {
         if (r >= 0) ::close(r);

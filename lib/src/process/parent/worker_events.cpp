@@ -1,15 +1,15 @@
-// pool_core, worker-facing half, all on the I/O thread: start a worker, send it a
-// frame, read its frames, and settle its end (finalize).
+// pool_core, worker-facing half, all on the I/O thread: start a worker, read its
+// frames, match its answers to the frames in flight, and settle its end (finalize).
 #include <futures/detail/process/pool_core.hpp>
 #include <futures/detail/process/worker_handle.hpp>
 #include <futures/remote_error.hpp>
 
 #include <signal.h>
 #include <string.h>
+
+#include <cstring>
 #include <sys/wait.h>
 
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 
 namespace futures::detail::process {
 
@@ -51,83 +51,61 @@ void pool_core::spawn_one() {
     read_next(w);
 }
 
-void pool_core::send(const std::shared_ptr<worker>& w, std::shared_ptr<job> j, bool initializer) {
-    message m{call_batch{}};
-    auto& b = std::get<call_batch>(m);
-    if (initializer) {
-        b = *initializer_;
-        for (auto& c : b.calls) c.id = next_id_++;
-    } else {
-        // A job runs one task, named by its first call: sent once for the batch.
-        b.task = j->calls.front().task;
-        b.signature = j->calls.front().signature;
-        b.calls.resize(j->calls.size());
-        for (std::size_t k = 0; k < b.calls.size(); ++k) {
-            b.calls[k].id = j->calls[k].id = next_id_++;
-            b.calls[k].args = std::move(j->calls[k].args);  // the job keeps its names, for errors
-        }
-    }
-    try {
-        w->out = encode_frame(m, max_frame_);
-    } catch (const std::exception& e) {
-        if (initializer) {
-            break_pool(std::string("the initializer cannot be sent: ") + e.what());
-        } else {
-            auto err = std::make_exception_ptr(
-                serialization_error("the call of task \"" + b.task + "\" cannot be sent: " + e.what()));
-            finish(std::move(j), [err](job& x) { x.fail(err); });
-        }
-        return;  // the worker stays idle
-    }
-    if (!initializer) running_.fetch_add(j->calls.size(), std::memory_order_relaxed);
-    w->current = std::move(j);
-    w->state = initializer ? worker::phase::initializing : worker::phase::busy;
-    asio::async_write(w->io.calls, asio::buffer(w->out), [this, w](error_code ec, std::size_t) {
-        w->out.clear();
-        w->out.shrink_to_fit();
-        // A worker that cannot take its call will not answer it: make sure it ends,
-        // so that finalize() fails the call instead of leaving it pending.
-        if (ec && !w->exited) {
-            if (w->protocol_error.empty()) w->protocol_error = "writing the call failed: " + ec.message();
-            ::kill(w->pid, SIGKILL);
-        }
-    });
+void pool_core::kill_for(const std::shared_ptr<worker>& w, std::string why) {
+    if (w->protocol_error.empty()) w->protocol_error = std::move(why);
+    if (!w->exited) ::kill(w->pid, SIGKILL);
+    w->eof = true;  // nothing more is read from it
+    finalize(w);
 }
 
 void pool_core::read_next(const std::shared_ptr<worker>& w) {
-    asio::async_read(w->io.results, asio::buffer(w->header), [this, w](error_code ec, std::size_t) {
+    constexpr std::size_t chunk = 64 * 1024;  // the default pipe buffer: one read drains it
+    std::size_t want = chunk;
+    // The frame being received, if its header is in: room for all of it.
+    auto d = w->in.data();
+    if (d.size() >= frame_header_size) {
+        std::array<unsigned char, frame_header_size> h{};
+        std::memcpy(h.data(), d.data(), h.size());
+        try {
+            want = std::max(want, frame_header_size + decode_header(h, max_frame_) - d.size());
+        } catch (const std::exception& e) {
+            kill_for(w, e.what());
+            return;
+        }
+    }
+    char* at = w->in.space(want);
+    w->io.results.async_read_some(asio::buffer(at, w->in.room()), [this, w](error_code ec, std::size_t n) {
         if (ec) {
             w->eof = true;
             finalize(w);
             return;
         }
-        std::size_t n = 0;
-        try {
-            n = decode_header(w->header, max_frame_);
-        } catch (const std::exception& e) {
-            w->protocol_error = e.what();
-            ::kill(w->pid, SIGKILL);
-            w->eof = true;
-            finalize(w);
-            return;
-        }
-        w->in.resize(n);
-        asio::async_read(w->io.results, asio::buffer(w->in), [this, w](error_code ec2, std::size_t) {
-            if (ec2) {
-                w->eof = true;
-                finalize(w);
+        w->in.commit(n);
+        // Every complete frame in the buffer, in order.
+        for (;;) {
+            auto d = w->in.data();
+            if (d.size() < frame_header_size) break;
+            std::array<unsigned char, frame_header_size> h{};
+            std::memcpy(h.data(), d.data(), h.size());
+            std::size_t len = 0;
+            try {
+                len = decode_header(h, max_frame_);
+            } catch (const std::exception& e) {
+                kill_for(w, e.what());
                 return;
             }
-            on_frame(w);
-        });
+            if (d.size() < frame_header_size + len) break;
+            if (!on_frame(w, d.substr(frame_header_size, len))) return;  // the worker was dropped
+            w->in.consume(frame_header_size + len);
+        }
+        read_next(w);
     });
 }
 
-void pool_core::on_frame(const std::shared_ptr<worker>& w) {
+bool pool_core::on_frame(const std::shared_ptr<worker>& w, std::string_view payload) {
     std::string bad;
     try {
-        message m = decode_payload(w->in);
-        w->in.clear();
+        message m = decode_payload(payload);
         if (auto* h = std::get_if<hello>(&m)) {
             if (w->state != worker::phase::starting) {
                 bad = "unexpected handshake";
@@ -137,65 +115,94 @@ void pool_core::on_frame(const std::shared_ptr<worker>& w) {
             } else {
                 on_ready(w);
             }
-        } else if (auto* rb = std::get_if<result_batch>(&m)) {
-            on_results(w, *rb);
-            if (!w->protocol_error.empty()) return;
+        } else if (auto* rf = std::get_if<result_frame>(&m)) {
+            on_results(w, *rf);
         } else {
             bad = "unexpected message";
         }
     } catch (const std::exception& e) {
         bad = e.what();
     }
-    if (!bad.empty()) {
-        w->protocol_error = bad;
-        ::kill(w->pid, SIGKILL);
-        w->eof = true;
-        finalize(w);
-        return;
-    }
-    read_next(w);
+    if (!bad.empty()) kill_for(w, bad);
+    return !w->finalized && w->protocol_error.empty();
 }
 
 void pool_core::on_ready(const std::shared_ptr<worker>& w) {
     if (initializer_) {
-        send(w, nullptr, true);
+        send_initializer(w);
         return;
     }
-    w->state = worker::phase::idle;
+    w->state = worker::phase::ready;
     pump();
 }
 
-void pool_core::on_results(const std::shared_ptr<worker>& w, result_batch& rb) {
+namespace {
+// Why a result batch cannot be the answer to the call batch we expect, or "".
+std::string mismatch(const result_batch& rb, std::uint64_t id, std::uint32_t calls) {
+    if (rb.first_id != id || rb.values.count() != calls) return "results that match no call";
+    rb.values.check();
+    std::int64_t last = -1;
+    for (const auto& f : rb.failures) {
+        if (std::int64_t(f.index) <= last || f.index >= calls) return "failures that match no call";
+        last = f.index;
+    }
+    return {};
+}
+}  // namespace
+
+void pool_core::on_results(const std::shared_ptr<worker>& w, result_frame& rf) {
     if (w->state == worker::phase::initializing) {
-        if (rb.results.size() == 1) {
-            if (auto* f = std::get_if<failure>(&rb.results.front().value)) {
-                std::fprintf(stderr, "futures: exception in initializer: %s: %s\n", f->type.c_str(), f->what.c_str());
-                break_pool("A process in the process pool failed its initializer (" + f->type + ": " + f->what +
-                           "); the process pool is not usable anymore");
-                return;
-            }
+        if (rf.batches.size() != 1) {
+            kill_for(w, "results that match no call");
+            return;
         }
-        w->state = worker::phase::idle;
+        if (auto& fs = rf.batches.front().failures; !fs.empty()) {
+            const auto& f = fs.front().what;
+            std::fprintf(stderr, "futures: exception in initializer: %s: %s\n", f.type.c_str(), f.what.c_str());
+            break_pool("A process in the process pool failed its initializer (" + f.type + ": " + f.what +
+                       "); the process pool is not usable anymore");
+            return;
+        }
+        w->state = worker::phase::ready;
         pump();
         return;
     }
-    auto j = std::move(w->current);
-    if (w->state != worker::phase::busy || !j || rb.results.size() != j->calls.size()) {
-        w->current = std::move(j);  // finalize() fails it
-        w->protocol_error = "results that match no call";
-        ::kill(w->pid, SIGKILL);
-        w->eof = true;
-        finalize(w);
-        return;
+    for (auto& rb : rf.batches) {
+        if (w->in_flight.empty()) {
+            kill_for(w, "results that match no call");
+            return;
+        }
+        auto& f = w->in_flight.front();
+        const std::size_t b = f.answered, first = f.next_job, last = first + f.batch_jobs[b];
+        std::uint32_t calls = 0;
+        for (std::size_t k = first; k < last; ++k) calls += f.jobs[k]->calls();
+        if (auto why = mismatch(rb, f.batch_ids[b], calls); !why.empty()) {
+            kill_for(w, why);
+            return;
+        }
+        timing_.learn(f.batch_tasks[b], rb.elapsed_ns, calls);
+        // The jobs of one batch read their slices off one shared copy of it.
+        auto shared = std::make_shared<result_batch>(std::move(rb));
+        auto c = shared->values.reader();
+        std::size_t fi = 0;
+        for (std::size_t k = first; k < last; ++k) {
+            auto j = std::move(f.jobs[k]);
+            result_slice slice(shared, c, fi);
+            for (std::uint32_t i = 0; i < j->calls(); ++i) c.next();
+            while (fi < shared->failures.size() && shared->failures[fi].index < c.index()) ++fi;
+            finish(std::move(j), {std::move(slice), nullptr, w->pid});
+        }
+        running_.fetch_sub(calls, std::memory_order_relaxed);
+        completed_.fetch_add(calls, std::memory_order_relaxed);
+        slot_crashes_[w->slot] = 0;  // calls completed: not a crash loop
+        f.next_job = last;
+        if (++f.answered == f.batch_jobs.size()) {
+            w->in_flight.pop_front();
+            // The next frame is now the one the worker runs: it is never sent again.
+            if (!w->in_flight.empty())
+                for (auto& j : w->in_flight.front().jobs) j->args = {};
+        }
     }
-    w->state = worker::phase::idle;
-    running_.fetch_sub(j->calls.size(), std::memory_order_relaxed);
-    completed_.fetch_add(j->calls.size(), std::memory_order_relaxed);
-    slot_crashes_[w->slot] = 0;  // a call completed: not a crash loop
-    ++w->calls_done;
-    if (max_tasks_per_child_ && w->calls_done >= *max_tasks_per_child_) close_calls(w);
-    // Decoding the results and the done-callbacks run where futures complete.
-    finish(std::move(j), [rs = std::move(rb.results), pid = w->pid](job& x) mutable { x.complete(rs, pid); });
     pump();
 }
 
@@ -213,12 +220,12 @@ void pool_core::finalize(const std::shared_ptr<worker>& w) {
     const bool expected = w->state == worker::phase::closing && code == 0 && w->protocol_error.empty();
     std::string who = "worker process " + std::to_string(w->pid) + " ";
     if (!w->protocol_error.empty()) how += "; " + w->protocol_error;
-    auto j = std::move(w->current);
+    auto frames = std::move(w->in_flight);
     std::erase(workers_, w);
     slot_used_[w->slot] = false;
     publish_pids();
-    // Decide whether the pool breaks before failing the call: whoever wakes up on
-    // that future must already see the pool's new state.
+    // Decide whether the pool breaks before failing the calls: whoever wakes up on
+    // those futures must already see the pool's new state.
     if (!expected && !forced_) {
         deaths_.fetch_add(1, std::memory_order_relaxed);
         if (break_on_worker_death_)
@@ -229,12 +236,28 @@ void pool_core::finalize(const std::shared_ptr<worker>& w) {
         else if (w->state == worker::phase::starting || w->state == worker::phase::initializing)
             std::fprintf(stderr, "futures: %sdied while starting (%s)\n", who.c_str(), how.c_str());
     }
-    if (j) {
-        running_.fetch_sub(j->calls.size(), std::memory_order_relaxed);  // current is set only by send()
-        std::string task = j->calls.empty() ? std::string("?") : j->calls.front().task;
-        auto err = std::make_exception_ptr(terminated_worker_error(
-            who + "terminated abruptly (" + how + ") while running task \"" + task + "\"", w->pid, code, sig));
-        finish(std::move(j), [err](job& x) { x.fail(err); });
+    // The front frame was running: its jobs fail. The worker never started the
+    // frames behind it (it answers in order): they are queued again, at the front,
+    // unless nothing will run them any more.
+    std::vector<std::shared_ptr<job>> again;
+    for (std::size_t n = 0; n < frames.size(); ++n) {
+        auto& f = frames[n];
+        for (std::size_t k = f.next_job; k < f.jobs.size(); ++k) {
+            auto& j = f.jobs[k];
+            running_.fetch_sub(j->calls(), std::memory_order_relaxed);
+            if (n > 0 && !forced_ && !is_broken_) {
+                again.push_back(std::move(j));
+                continue;
+            }
+            auto err = std::make_exception_ptr(terminated_worker_error(
+                who + "terminated abruptly (" + how + ") while running task \"" + j->task + "\"", w->pid, code, sig));
+            finish_failed(std::move(j), err);
+        }
+    }
+    if (!again.empty()) {
+        queue_.insert(queue_.begin(), std::make_move_iterator(again.begin()), std::make_move_iterator(again.end()));
+        std::lock_guard lk(m_);
+        queued_ += again.size();
     }
     pump();
 }

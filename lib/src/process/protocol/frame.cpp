@@ -34,13 +34,45 @@ std::string check_hello(const hello& h) {
     return {};
 }
 
-std::string encode_frame(const message& m, std::size_t max_payload) {
-    std::string out(frame_header_size, '\0');
-    save_to(out, m);
-    std::size_t n = out.size() - frame_header_size;
-    if (n > max_payload || n > UINT32_MAX)
+namespace {
+// Roughly the payload's size, so that the frame is allocated once instead of
+// doubling its way up through a large frame's worth of copies.
+std::size_t payload_estimate(const message& m) {
+    std::size_t n = 64;
+    if (auto* c = std::get_if<call_frame>(&m)) {
+        for (const auto& b : c->batches)
+            n += 64 + b.task.size() + b.signature.size() + b.args.byte_size() + 4 * std::size_t(b.args.count());
+    } else if (auto* r = std::get_if<result_frame>(&m)) {
+        for (const auto& b : r->batches) {
+            n += 64 + b.values.byte_size() + 4 * std::size_t(b.values.count());
+            for (const auto& f : b.failures) n += 64 + f.what.type.size() + f.what.what.size() + f.what.traceback.size();
+        }
+    }
+    return n;
+}
+}  // namespace
+
+void encode_frame_to(std::string& out, const message& m, std::size_t max_payload) {
+    const std::size_t at = out.size();
+    out.reserve(at + frame_header_size + payload_estimate(m));
+    out.append(frame_header_size, '\0');
+    try {
+        save_to(out, m);
+    } catch (...) {
+        out.resize(at);
+        throw;
+    }
+    const std::size_t n = out.size() - at - frame_header_size;
+    if (n > max_payload || n > UINT32_MAX) {
+        out.resize(at);
         throw frame_error("frame of " + std::to_string(n) + " bytes exceeds the limit of " + std::to_string(max_payload));
-    for (std::size_t i = 0; i < frame_header_size; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+    }
+    for (std::size_t i = 0; i < frame_header_size; ++i) out[at + i] = static_cast<char>((n >> (8 * i)) & 0xff);
+}
+
+std::string encode_frame(const message& m, std::size_t max_payload) {
+    std::string out;
+    encode_frame_to(out, m, max_payload);
     return out;
 }
 

@@ -25,7 +25,12 @@ public:
 };
 
 /// Header + payload for m, ready to write. Throws frame_error above max_payload.
+/// (Build the message by moving its alternative in: a message copies what it is
+/// constructed from.)
 std::string encode_frame(const message& m, std::size_t max_payload);
+/// As encode_frame, appended to `out` (whose capacity is reused); on any throw,
+/// `out` is left as it was.
+void encode_frame_to(std::string& out, const message& m, std::size_t max_payload);
 /// The payload length announced by a header; throws frame_error above max_payload.
 std::size_t decode_header(const std::array<unsigned char, frame_header_size>& h, std::size_t max_payload);
 /// Decodes one complete payload; throws frame_error (wrapping the archive's error).

@@ -2,9 +2,9 @@
 // The call/result messages, independent of any transport: the pipe pool sends them
 // in length-prefixed frames (frame.hpp); an MPI backend can send the same bytes.
 //
-// Each argument tuple and each result is serialized into its own byte string inside
-// the message, so that a value that fails to load fails its own call only, and the
-// rest of the frame (and the worker) stays usable.
+// Each argument tuple and each result is serialized into its own item of a packed
+// list (packed.hpp) inside the message, so that a value that fails to load fails
+// its own call only, and the rest of the frame (and the worker) stays usable.
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -14,12 +14,15 @@
 #include <boost/serialization/tracking.hpp>
 
 #include <futures/detail/process/archive.hpp>
+#include <futures/detail/process/packed.hpp>
 
 namespace futures::detail::process {
 
 /// Bumped whenever a message changes shape. 2: a call batch names its task and
 /// signature once, not per call; bitwise values are raw bytes (archive.hpp).
-constexpr std::uint32_t protocol_version = 2;
+/// 3: frames carry several batches; a batch's arguments and results are packed
+/// lists (packed.hpp) instead of one string per call; results report run time.
+constexpr std::uint32_t protocol_version = 3;
 
 /// Worker -> parent, first message: who answers, and whether both builds agree.
 /// Its shape never changes, so that any worker's hello decodes and a version
@@ -41,28 +44,20 @@ hello make_hello();
 /// Empty if compatible, else why not.
 std::string check_hello(const hello& h);
 
-/// One call on the wire: its id and the serialized tuple of its arguments.
-struct call_item {
-    std::uint64_t id = 0;
-    std::string args;
-    template <class Ar>
-    void serialize(Ar& ar, unsigned) {
-        ar & id & args;
-    }
-};
-
-/// Parent -> worker: several calls of one task (a map chunk, or one submit),
-/// answered by one result_batch. The task and its signature (checked by the
-/// worker) are sent once per batch. `initializer`: the call is the pool's
-/// initializer, run before anything else.
+/// Parent -> worker: consecutive calls of one task (one submit, a map chunk, or
+/// several submits of the same task gathered into one frame). The task and its
+/// signature (checked by the worker) are named once; call k has id first_id + k
+/// and its serialized argument tuple is item k of `args`. `initializer`: the call
+/// is the pool's initializer, run before anything else.
 struct call_batch {
     bool initializer = false;
     std::string task;
     std::string signature;
-    std::vector<call_item> calls;
+    std::uint64_t first_id = 0;
+    packed_values args;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & initializer & task & signature & calls;
+        ar & initializer & task & signature & first_id & args;
     }
 };
 
@@ -81,24 +76,49 @@ struct failure {
     }
 };
 
-struct result_item {
-    std::uint64_t id = 0;
-    std::variant<std::string, failure> value;  // serialized result, or what went wrong
+struct indexed_failure {
+    std::uint32_t index = 0;  // the call's position in its batch
+    failure what;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & id & value;
+        ar & index & what;
     }
 };
 
+/// Worker -> parent: the answer to one call_batch, one result per call in call
+/// order. Item k of `values` is call k's serialized result; a failed call has an
+/// entry in `failures` (in index order), and its item means nothing (empty, or
+/// zeros in a list of fixed-size values). `elapsed_ns`: the time
+/// the worker spent on the batch, which the parent's scheduler learns from.
 struct result_batch {
-    std::vector<result_item> results;
+    std::uint64_t first_id = 0;
+    packed_values values;
+    std::vector<indexed_failure> failures;
+    std::uint64_t elapsed_ns = 0;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & results;
+        ar & first_id & values & failures & elapsed_ns;
     }
 };
 
-using message = std::variant<hello, call_batch, result_batch>;
+/// One frame each way: the worker answers a call_frame with one result_frame
+/// holding a result_batch per call_batch, in order.
+struct call_frame {
+    std::vector<call_batch> batches;
+    template <class Ar>
+    void serialize(Ar& ar, unsigned) {
+        ar & batches;
+    }
+};
+struct result_frame {
+    std::vector<result_batch> batches;
+    template <class Ar>
+    void serialize(Ar& ar, unsigned) {
+        ar & batches;
+    }
+};
+
+using message = std::variant<hello, call_frame, result_frame>;
 
 }  // namespace futures::detail::process
 
@@ -108,9 +128,10 @@ using message = std::variant<hello, call_batch, result_batch>;
     BOOST_CLASS_IMPLEMENTATION(futures::detail::process::T, boost::serialization::object_serializable) \
     BOOST_CLASS_TRACKING(futures::detail::process::T, boost::serialization::track_never)
 FUTURES_DETAIL_WIRE_TYPE(hello)
-FUTURES_DETAIL_WIRE_TYPE(call_item)
 FUTURES_DETAIL_WIRE_TYPE(call_batch)
 FUTURES_DETAIL_WIRE_TYPE(failure)
-FUTURES_DETAIL_WIRE_TYPE(result_item)
+FUTURES_DETAIL_WIRE_TYPE(indexed_failure)
 FUTURES_DETAIL_WIRE_TYPE(result_batch)
+FUTURES_DETAIL_WIRE_TYPE(call_frame)
+FUTURES_DETAIL_WIRE_TYPE(result_frame)
 #undef FUTURES_DETAIL_WIRE_TYPE

@@ -2,26 +2,29 @@
 // The non-template part of process_pool_executor. How a call travels:
 //
 //   submit(task, args)            caller's thread: args -> bytes (a failure fails
-//     |                           this future only), job -> post to the I/O thread
-//     v
+//     |                           this future only), job -> incoming_ (one post
+//     v                           wakes the I/O thread for a whole burst)
 //   queue_ (I/O thread)           pending jobs; cancel() still works here
-//     |  pump(): an idle worker?  set_running_or_notify_cancel(), ids assigned
-//     v         none? spawn one   (on demand, up to max_workers, from this thread)
-//   frame -> calls pipe           call_batch: 1 call (submit) or a map chunk
+//     |  pump(): a worker that    set_running_or_notify_cancel(), ids assigned;
+//     |  can take a frame?        short jobs (task_timing) are gathered, same-task
+//     |  none? spawn one          neighbours into one call_batch (scheduler.cpp)
 //     v
-//   worker process                worker_loop: run_call() per item, result_batch
+//   call_frame -> calls pipe      up to two frames in flight per worker when the
+//     v                           calls are known to be short
+//   worker process                worker_loop: run_batch() per call_batch
 //     v
-//   results pipe -> on_frame      async read of every worker's pipe, no threads
+//   results pipe -> on_frame      async reads of every worker's pipe, no threads
 //     v
-//   finish(job, ...)              here, or posted to the completion executor if
+//   finish(job, slice)            here, or posted to the completion executor if
 //     v                           the options name one (it holds work until then)
 //   job.complete()                bytes -> values, or rebuild_exception()
 //     v
 //   future set -> done-callbacks  run there
 //
 //   worker exit (async_wait)  ->  finalize(): once exited AND its pipe drained,
-//                                 fail the job it was running (pid, code/signal),
-//                                 free the slot, pump() replaces it on demand.
+//                                 fail the frame it was running (pid, code/signal),
+//                                 requeue the frame it had not started, free the
+//                                 slot; pump() replaces it on demand.
 //
 // Everything below "queue_" up to finish() runs on one thread, the pool's own
 // io_context thread (the only thread that forks: boost-1.81-notes §10 P4), so the
@@ -29,6 +32,7 @@
 // with it. That thread starts with the first submit(), not at construction.
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -46,6 +50,7 @@
 
 #include <futures/detail/process/job.hpp>
 #include <futures/detail/process/spawn.hpp>
+#include <futures/detail/process/task_timing.hpp>
 
 namespace futures {
 struct process_pool_options;
@@ -83,18 +88,35 @@ public:
 
 private:
     friend struct worker;
+    using clock = std::chrono::steady_clock;
     // All of these run on the I/O thread.
+    void take_incoming();  // incoming_ -> queue_
+    void drain();          // take_incoming(), then pump()
     void pump();
-    /// Completes j through done(*j): at once, or posted to completion_ (then the
-    /// job's tracked work is released once posted). done must not throw; if it
-    /// does, the job fails with what it threw.
-    void finish(std::shared_ptr<job> j, std::function<void(job&)> done);
+    /// How a job ends: from its results, with an error, or (neither) cancelled.
+    struct job_end {
+        std::optional<result_slice> results;
+        std::exception_ptr error;
+        pid_t pid = 0;
+    };
+    /// Ends j: at once, or posted to completion_ (then the job's tracked work is
+    /// released once posted). A complete() that throws fails the job with that.
+    void finish(std::shared_ptr<job> j, job_end end);
+    void finish_failed(std::shared_ptr<job> j, std::exception_ptr e) { finish(std::move(j), {{}, std::move(e), 0}); }
+    void cancel_job(std::shared_ptr<job> j) { finish(std::move(j), {}); }
+    // scheduler.cpp
+    bool can_take(const worker& w) const;
+    void send_frame(const std::shared_ptr<worker>& w);
+    void send_initializer(const std::shared_ptr<worker>& w);
+    void start_write(const std::shared_ptr<worker>& w);
+    void linger(std::uint64_t expected_ns);
+    // worker_events.cpp
     void spawn_one();
-    void send(const std::shared_ptr<worker>& w, std::shared_ptr<job> j, bool initializer);
     void read_next(const std::shared_ptr<worker>& w);
-    void on_frame(const std::shared_ptr<worker>& w);
-    void on_results(const std::shared_ptr<worker>& w, result_batch& rb);
+    bool on_frame(const std::shared_ptr<worker>& w, std::string_view payload);
+    void on_results(const std::shared_ptr<worker>& w, result_frame& rf);
     void on_ready(const std::shared_ptr<worker>& w);
+    void kill_for(const std::shared_ptr<worker>& w, std::string why);
     void finalize(const std::shared_ptr<worker>& w);
     void close_calls(const std::shared_ptr<worker>& w);
     void break_pool(const std::string& why);
@@ -102,7 +124,7 @@ private:
     void publish_pids();
     void run_io();
     void start_locked();  // under m_: starts the I/O thread once
-    void enqueue_locked(std::shared_ptr<job> j);  // under m_: counts j and posts it to the I/O thread
+    void enqueue_locked(std::shared_ptr<job> j);  // under m_: counts j and hands it to the I/O thread
     /// Under m_, on the I/O thread: one queue slot was freed; a deferred job takes it.
     void admit_deferred_locked();
     /// Finishes jobs that never reached the queue (deferred_) with e, or cancels them.
@@ -134,6 +156,8 @@ private:
     std::string broken_;
     std::vector<pid_t> pids_;
     std::deque<std::shared_ptr<job>> deferred_;  // async_submit's jobs waiting for queue room
+    std::vector<std::shared_ptr<job>> incoming_;  // submitted, not yet in queue_
+    bool drain_posted_ = false;                   // a drain() is on its way
 
     // Written on the I/O thread, read by stats() from anywhere.
     std::atomic<std::size_t> running_{0};
@@ -146,6 +170,8 @@ private:
     std::vector<unsigned> slot_crashes_;  // consecutive crashes, per slot
     std::vector<bool> slot_used_;
     std::uint64_t next_id_ = 1;
+    task_timing timing_;
+    clock::time_point spin_until_{};  // run_io() polls instead of sleeping until then
     bool closing_ = false;  // shutdown seen: close workers once the queue is empty
     bool forced_ = false;   // terminate/kill_workers: no replacements
     bool is_broken_ = false;
