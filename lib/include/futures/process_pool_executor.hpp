@@ -60,13 +60,16 @@ struct process_pool_options {
     /// The worker binary (worker.hpp). Empty: this executable, relaunched; its main()
     /// must call run_worker_if_requested() first.
     std::string worker_executable{};
-    /// Beyond Python: a worker that dies fails only the calls it was running, and is
-    /// replaced. A slot whose workers die this many times in a row (without a call
+    /// Beyond Python: a worker that dies fails only the calls it was running (the
+    /// frame it was on: one call, or several calls of tasks known to be short that
+    /// the pool sent together), and is replaced; calls sent ahead to it that it had
+    /// not started are run by another worker. A slot whose workers die this many times in a row (without a call
     /// completing in between) breaks the pool instead: against crash loops.
     std::size_t max_restarts = 3;
     /// Python's behaviour: the first worker death breaks the whole pool.
     bool break_on_worker_death = false;
-    /// Hard cap on one frame (a call batch or a result batch), both directions.
+    /// Hard cap on one frame (the calls sent to a worker at once, or their results),
+    /// both directions.
     std::size_t max_frame_bytes = std::size_t(1) << 30;
     /// Beyond Python: where futures complete (results are deserialized, done-callbacks
     /// and executor-less then() continuations run), e.g. the executor of the program's
@@ -120,7 +123,10 @@ public:
     /// standard exceptions, else remote_error), serialization_error (result not
     /// readable here), remote_error (task unknown to the worker, or the worker
     /// could not read the arguments or write the result), terminated_worker_error
-    /// (the worker died while running it).
+    /// (the worker died while running it, or a call sent in the same frame). The
+    /// future is RUNNING, and cancel() fails, from when the call is sent to a worker:
+    /// as in Python, that can be a little before the worker starts it (a call of a
+    /// task known to be short may wait behind one frame there).
     template <class R, class... A, class... X>
         requires std::is_constructible_v<typename task<R(A...)>::args_tuple, X&&...>
     future<R> submit(const task<R(A...)>& t, X&&... args) {
@@ -151,7 +157,7 @@ public:
 
     /// Calls t over the zipped ranges (shortest wins) and returns a lazy range of
     /// results in input order (map.hpp); an optional map_options comes last. Inputs
-    /// go to workers in chunks, one frame per chunk; a failing element fails only
+    /// go to workers in chunks (short chunks share frames); a failing element fails only
     /// itself (its error is thrown when the iteration reaches it). Without
     /// map_options::chunksize the chunk size is chosen: for sized ranges,
     /// ceil(n / (4 * max_workers)) clamped to [1, 1024] (about four chunks per
