@@ -7,7 +7,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
 
 #include <cstdint>
 #include <regex>
@@ -242,6 +246,27 @@ BOOST_AUTO_TEST_CASE(stats_reports_the_pool_and_the_server_counters) {
     BOOST_TEST(num(after, "offloaded") == 0);
     BOOST_TEST(num(after, "workers") == 2);  // started before "listening"
     BOOST_TEST(worker_pids(after).size() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(workers_run_nicer_than_the_server) {
+    server_process s({"--workers", "2", "--worker-nice", "7"});
+    http_client a(s.port()), b(s.port()), c(s.port());
+    // Both workers computing: each has run the initializer, which comes first.
+    a.send(slow_fib);
+    b.send(slow_fib);
+    std::string st;
+    BOOST_REQUIRE(stats_until(c, "both workers compute", [&](const std::string& j) {
+        st = j;
+        return num(j, "running") == 2;
+    }));
+    errno = 0;
+    const int server_nice = ::getpriority(PRIO_PROCESS, s.pid());
+    BOOST_REQUIRE(errno == 0);
+    const auto pids = worker_pids(st);
+    BOOST_TEST(pids.size() == 2u);
+    for (pid_t w : pids) BOOST_TEST(::getpriority(PRIO_PROCESS, w) == std::min(19, server_nice + 7));
+    BOOST_TEST(a.receive().body() == slow_fib_value);
+    BOOST_TEST(b.receive().body() == slow_fib_value);
 }
 
 BOOST_AUTO_TEST_CASE(crash_kills_a_worker_and_the_pool_replaces_it) {
@@ -482,7 +507,8 @@ BOOST_AUTO_TEST_CASE(inline_mode_computes_on_the_server_thread) {
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_command_line_exits_2_without_listening) {
-    for (auto args : {std::vector<std::string>{"--workers", "0"}, {"--mode", "sideways"}, {"--no-such-flag"}}) {
+    for (auto args : {std::vector<std::string>{"--workers", "0"}, {"--mode", "sideways"}, {"--worker-nice", "20"},
+                      {"--timeout", "0"}, {"--no-such-flag"}}) {
         std::string what = "started";
         try {
             server_process s(args);

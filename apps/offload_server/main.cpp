@@ -4,8 +4,11 @@
 // workers, hence run_worker_if_requested() first thing in main().
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <string.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -29,9 +32,16 @@ namespace asio = boost::asio;
 
 namespace {
 
+// The niceness workers run at: ours plus --worker-nice, at most 19.
+int worker_niceness(const offload::options& o) {
+    errno = 0;
+    const int mine = ::getpriority(PRIO_PROCESS, 0);  // -1 is a valid niceness: errno tells
+    return std::min(19, (errno ? 0 : mine) + o.worker_nice);
+}
+
 futures::process_pool_options pool_options(const offload::options& o, asio::io_context& io) {
     return {.max_workers = o.workers,
-            .initializer = futures::make_call(ignore_stop_signals_task),
+            .initializer = futures::make_call(prepare_worker_task, worker_niceness(o)),
             .max_restarts = o.max_restarts,
             // Results come back on the server's thread, where the coroutine that
             // awaits them resumes: no locks, no hop.
@@ -103,8 +113,9 @@ int main(int argc, char** argv) {
                      unsigned(opts->port), e.what());
         return 1;
     }
-    // "listening" means ready at full capacity: printed (the one line on stdout,
-    // which tests and the benchmark wait for) once every worker has answered.
+    // "listening" (the one line on stdout, which tests and the benchmark wait
+    // for) comes once the warm-up calls are answered: every worker is spawned
+    // and the pool works, so the first requests pay for no fork.
     std::size_t starting = pool ? pool->max_workers() : 0;
     auto ready = [&] {
         if (counters.stopping) return;  // stopped before it was ready
@@ -119,7 +130,7 @@ int main(int argc, char** argv) {
     // Workers start on demand: one call per worker starts them all (and the
     // pool's I/O thread, under the mask above).
     for (std::size_t i = 0; i < starting; ++i)
-        pool->async_submit(ignore_stop_signals_task, asio::bind_executor(io, started));
+        pool->async_submit(prepare_worker_task, worker_niceness(*opts), asio::bind_executor(io, started));
     ::pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);  // this thread takes them, for the signal_set
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         on_stop_signal(signals, server, counters, ec, sig);

@@ -29,6 +29,8 @@ std::optional<options> parse_command_line(int argc, char** argv, int& status) {
         "worker deaths in a row on one pool slot, with no call completing there, before the pool gives up");
     add("max-connections", po::value(&o.max_connections)->default_value(o.max_connections),
         "open connections at most; more are answered 503 and closed");
+    add("worker-nice", po::value(&o.worker_nice)->default_value(o.worker_nice),
+        "how much nicer (lower priority) than the server the workers run, 0 to 19");
     add("timeout", po::value(&timeout_s)->default_value(timeout_s),
         "seconds to receive one request (idle keep-alive included) or send one response");
     po::variables_map vm;
@@ -42,6 +44,7 @@ std::optional<options> parse_command_line(int argc, char** argv, int& status) {
         else
             throw po::error("--mode must be offload or inline, not \"" + mode + "\"");
         if (o.workers == 0) throw po::error("--workers must be at least 1");
+        if (o.worker_nice < 0 || o.worker_nice > 19) throw po::error("--worker-nice must be from 0 to 19");
         if (o.max_connections == 0) throw po::error("--max-connections must be at least 1");
         if (!(timeout_s > 0 && timeout_s <= 86400)) throw po::error("--timeout must be in (0, 86400] seconds");
         o.timeout = std::chrono::milliseconds(std::max(1LL, static_cast<long long>(timeout_s * 1000 + 0.5)));

@@ -3,8 +3,12 @@
 // The server relaunches its own executable as the pool's workers, so every task
 // here is compiled into both sides and registered by name (FUTURES_TASK); in
 // --mode inline the same functions run on the io_context thread instead.
+#include <sys/resource.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <system_error>
 
 #include <futures/task.hpp>
 
@@ -25,16 +29,24 @@ inline int crash() {
 }
 
 /// Runs in each worker before its first call (the pool's initializer), and as the
-/// server's warm-up call. SIGINT from a terminal's Ctrl-C and SIGTERM from
-/// `kill -- -PGID` or systemd reach every process of the group, the workers too,
-/// and a worker that died of them would fail the very requests the graceful stop
-/// is finishing. Workers inherit them blocked (main.cpp); ignoring them as well
-/// discards any that are pending, and keeps a worker deaf to them should its code
-/// ever unblock them. Workers end when the server closes their pipes, or dies
-/// (PR_SET_PDEATHSIG).
-inline void ignore_stop_signals() {
+/// server's warm-up call; it may run twice in one worker, so it sets, never adds.
+///
+/// SIGINT from a terminal's Ctrl-C and SIGTERM from `kill -- -PGID` or systemd
+/// reach every process of the group, the workers too, and a worker that died of
+/// them would fail the very requests the graceful stop is finishing. Workers
+/// inherit them blocked (main.cpp); ignoring them as well discards any that are
+/// pending, and keeps a worker deaf to them should its code ever unblock them.
+/// Workers end when the server closes their pipes, or dies (PR_SET_PDEATHSIG).
+///
+/// niceness: the server's own plus --worker-nice. A worker busy with a long call
+/// then yields the CPU at once to the io_context thread when a request arrives,
+/// instead of at the end of its time slice: that is the tail of /health latency
+/// on a machine the workers saturate. Lowering one's priority is always allowed.
+inline void prepare_worker(int niceness) {
     std::signal(SIGINT, SIG_IGN);
     std::signal(SIGTERM, SIG_IGN);
+    if (::setpriority(PRIO_PROCESS, 0, niceness) != 0)
+        throw std::system_error(errno, std::generic_category(), "setpriority");
 }
 
 }  // namespace offload
@@ -42,4 +54,4 @@ inline void ignore_stop_signals() {
 FUTURES_TASK(fib_task, offload::fib);
 FUTURES_TASK(gcd_task, gcd_workload::gcd);
 FUTURES_TASK(crash_task, offload::crash);
-FUTURES_TASK(ignore_stop_signals_task, offload::ignore_stop_signals);
+FUTURES_TASK(prepare_worker_task, offload::prepare_worker);
