@@ -2,6 +2,9 @@
 # Entry points used by the README and CI:
 #   bash cmake/run.sh demo  [args...]  release build, then run apps/demo with args
 #   bash cmake/run.sh bench [args...]  release build, then run apps/bench with args
+#   bash cmake/run.sh serve-bench [args...]
+#                                      release build of apps/offload_server, then its
+#                                      load benchmark (apps/offload_server/bench.sh) with args
 #   bash cmake/run.sh test             release, TSan and ASan+UBSan test runs;
 #                                      the last line is the grand total "N passed, N failed"
 # Environment: BUILD_DIR_ROOT (default: build, relative to the repo root);
@@ -17,6 +20,9 @@ PACKAGES="g++ cmake make ccache ninja-build libboost1.81-dev libboost-test1.81-d
 # Only for `bench`: Debian's python3 runs ../shared/bench/python_anchors.py (which
 # imports joblib) for the process-pool comparisons.
 BENCH_PACKAGES="python3 python3-joblib"
+# Only for `serve-bench`: the HTTP load generator (wrk2, with its rate option, is
+# not in Debian; plain wrk's --latency gives the percentiles).
+SERVE_BENCH_PACKAGES="wrk"
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BUILD_DIR_ROOT=${BUILD_DIR_ROOT:-build}
@@ -127,9 +133,14 @@ case $cmd in
     build "${RELEASE[@]}" -- --target "$cmd"
     exec "${RELEASE[0]}/apps/$cmd/$cmd" "$@"
     ;;
+  serve-bench)
+    install_packages $SERVE_BENCH_PACKAGES
+    build "${RELEASE[@]}" -- --target offload_server
+    exec bash apps/offload_server/bench.sh "${RELEASE[0]}/apps/offload_server/offload_server" "$@"
+    ;;
   test)
     install_packages
     run_tests
     ;;
-  *) die "usage: bash cmake/run.sh {demo|bench|test} [args...]" ;;
+  *) die "usage: bash cmake/run.sh {demo|bench|serve-bench|test} [args...]" ;;
 esac
