@@ -6,14 +6,21 @@
 // It has one more mode, for "killing the parent leaves no worker behind": with
 // --orphan-parent it becomes a parent with two busy workers, prints their pids and
 // waits to be killed (test_process_hygiene.cpp).
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <functional>
 
 #include <futures/process_pool_executor.hpp>
 #include <futures/worker.hpp>
@@ -52,6 +59,56 @@ inline int orphan_parent_main() {
     return 0;
 }
 
+inline constexpr const char* signal_storm_flag = "--signal-storm";
+
+/// Run in a process group of its own: sends the group (itself and its workers)
+/// `n` SIGUSR1s, one at a time, while its pool keeps starting workers (every call
+/// kills its worker), and prints how many its asio::signal_set saw. More than n
+/// means a child in the window between fork and exec ran this process's handler.
+inline int signal_storm_main() {
+    constexpr int n = 200;
+    boost::asio::io_context io;
+    boost::asio::signal_set sigs(io, SIGUSR1, SIGUSR2);
+    std::atomic<int> seen{0};
+    std::atomic<bool> marker{false};
+    std::function<void(boost::system::error_code, int)> on = [&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        if (sig == SIGUSR2) {
+            marker = true;
+            return;
+        }
+        ++seen;
+        sigs.async_wait(on);
+    };
+    sigs.async_wait(on);
+    std::thread runner([&] { io.run(); });
+    {
+        futures::process_pool_executor pool(
+            futures::process_pool_options{.max_workers = 2, .max_restarts = 1'000'000});
+        std::atomic<bool> stop{false};
+        std::thread churn([&] {
+            while (!stop) pool.submit(crash_task, int(underscore_exit_4)).exception(std::chrono::seconds(30));
+        });
+        for (int i = 1; i <= n; ++i) {
+            ::kill(0, SIGUSR1);
+            const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            while (seen < i && std::chrono::steady_clock::now() < end) std::this_thread::yield();
+        }
+        stop = true;
+        churn.join();
+    }  // every worker reaped: no child can write into the signal pipe any more
+    // One pipe carries every signal to the signal_set in order: once this marker
+    // is seen, so is anything a child wrote before.
+    ::raise(SIGUSR2);
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!marker && std::chrono::steady_clock::now() < end) std::this_thread::yield();
+    io.stop();
+    runner.join();
+    std::printf("sent %d saw %d%s\n", n, seen.load(), marker ? "" : " (no marker)");
+    std::fflush(stdout);
+    return 0;
+}
+
 }  // namespace ptest
 
 int main(int argc, char** argv) {
@@ -64,5 +121,6 @@ int main(int argc, char** argv) {
     std::string asan = std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "";
     ::setenv("ASAN_OPTIONS", (asan + (asan.empty() ? "" : ":") + "detect_leaks=0").c_str(), 1);
     if (argc >= 2 && std::strcmp(argv[1], ptest::orphan_parent_flag) == 0) return ptest::orphan_parent_main();
+    if (argc >= 2 && std::strcmp(argv[1], ptest::signal_storm_flag) == 0) return ptest::signal_storm_main();
     return boost::unit_test::unit_test_main(&init_unit_test, argc, argv);
 }

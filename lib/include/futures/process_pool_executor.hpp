@@ -11,7 +11,10 @@
 //    it spawns and reaps the workers and does all pipe I/O. It is the only thread
 //    that forks, which is why it never runs on a user's io_context: in Boost 1.81,
 //    forking while another thread uses the same io_context breaks the child
-//    (boost-1.81-notes §10 P4).
+//    (boost-1.81-notes §10 P4). It blocks every signal, so no signal handler of
+//    the program runs there. Workers start with default signal handlers (a signal
+//    can never run the parent's handlers in a worker before it execs) and the
+//    signal mask of the thread that made the first submit().
 //  - Where futures complete: by default the I/O thread; with
 //    process_pool_options::completion_executor, that executor. Results are
 //    deserialized there, and done-callbacks and then() continuations without an
@@ -102,9 +105,9 @@ public:
         : process_pool_executor(process_pool_options{.max_workers = max_workers}) {}
     /// Starts nothing, as in Python: the I/O thread starts with the first submit(),
     /// workers on demand. Throws std::invalid_argument for bad options (including a
-    /// worker executable that cannot be executed). Sets SIGPIPE to ignored if it was
-    /// the default (as Python does), so a dead worker's pipe reports EPIPE instead of
-    /// killing this process; a handler the program installed is left alone.
+    /// worker executable that cannot be executed). Changes no signal disposition: a
+    /// dead worker's pipe reports EPIPE to the I/O thread, which blocks every signal,
+    /// so SIGPIPE neither kills this process nor runs the program's handler.
     explicit process_pool_executor(process_pool_options opts)
         : core_(std::make_shared<detail::process::pool_core>(std::move(opts))) {}
 

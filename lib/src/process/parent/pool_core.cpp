@@ -65,10 +65,9 @@ pool_core::pool_core(process_pool_options o)
       completion_(std::move(o.completion_executor)),
       slot_crashes_(max_workers_, 0),
       slot_used_(max_workers_, false) {
-    // Writing to a dead worker's pipe must report EPIPE, not kill us (notes P12).
-    // A handler the program installed itself is left alone.
-    struct sigaction old {};
-    if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) ::signal(SIGPIPE, SIG_IGN);
+    // SIGPIPE is left as the program set it: only the I/O thread writes to the
+    // workers' pipes, and it blocks every signal (run_io), so a dead worker's pipe
+    // reports EPIPE there and the signal neither kills us nor reaches a handler.
     // The I/O thread starts with the first submit() (start_locked): like Python's
     // pool, a pool that is never used costs no thread and no process.
 }
@@ -93,6 +92,13 @@ void pool_core::run_io() {
     // Set here, before any handler runs, so a handler's on_io_thread() never misses.
     io_id_.store(std::this_thread::get_id());
     pthread_setname_np(pthread_self(), "futures-procio");
+    // This thread forks the workers: with every signal blocked here, none can
+    // reach a child before it has reset the handlers (spawn.cpp), and no signal
+    // handler of the program ever runs on this thread. The workers get the mask
+    // this thread started with: that of the thread that first submitted.
+    sigset_t all;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, &worker_sigmask_);
     for (;;) {
         try {
             // Until spin_until_ (set by linger()), poll instead of sleeping in epoll:

@@ -2,6 +2,8 @@
 #include <futures/worker.hpp>
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +42,30 @@ struct protocol_fds {
             return bp2::error_code(errno, bp2::system_category());
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(0);
+        return {};
+    }
+};
+
+// Between fork and exec the child still runs this process's signal handlers: a
+// signal sent to the whole process group in that window would run them in the
+// child (an asio::signal_set's handler writes into the parent's signal pipe: the
+// parent sees a signal nobody sent it). The spawning thread blocks every signal,
+// so the child starts with all of them blocked and pending; here, last before
+// exec, every handler is reset to its default and only then is the mask restored
+// that the workers are to run with, as posix_spawn's SETSIGDEF and SETSIGMASK do.
+struct reset_signals {
+    const sigset_t* mask;
+    template <class Launcher>
+    bp2::error_code on_exec_setup(Launcher&, const bp2::filesystem::path&, const char* const*) {
+        for (int s = 1; s < NSIG; ++s) {
+            struct sigaction sa {};
+            if (::sigaction(s, nullptr, &sa) != 0 || sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN) continue;
+            sa.sa_handler = SIG_DFL;
+            sa.sa_flags = 0;
+            ::sigemptyset(&sa.sa_mask);
+            ::sigaction(s, &sa, nullptr);
+        }
+        ::pthread_sigmask(SIG_SETMASK, mask, nullptr);
         return {};
     }
 };
@@ -109,7 +135,7 @@ struct fd_pair {
 std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
 
 spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx, const std::string& exe,
-                            std::size_t max_frame) {
+                            std::size_t max_frame, const sigset_t& signal_mask) {
     fd_pair calls, results;
     const pid_t me = ::getpid();
     std::vector<std::string> args{worker_flag, std::to_string(calls.r), std::to_string(results.w),
@@ -118,7 +144,7 @@ spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context
     bp2::error_code ec;
     // The executor overload: the context overload ignores ec in 1.81 (P3).
     auto proc = launcher(spawn_ctx.get_executor(), ec, exe, args, protocol_fds{calls.r, results.w, me},
-                         close_inherited_fds{}, reap_failed_exec{});
+                         close_inherited_fds{}, reset_signals{&signal_mask}, reap_failed_exec{});
     if (::getpid() != me) ::_exit(127);  // never let a forked child run on (P4)
     if (ec) throw std::system_error(ec, "cannot start worker " + exe);
     // Re-home the child on the pool's context: the spawn context only forks.

@@ -32,7 +32,7 @@ void pool_core::spawn_one() {
     if (slot == slot_used_.size()) return;  // cannot happen: live < max_workers
     std::shared_ptr<worker> w;
     try {
-        w = std::make_shared<worker>(spawn_worker(io_, spawn_ctx_, exe_, max_frame_));
+        w = std::make_shared<worker>(spawn_worker(io_, spawn_ctx_, exe_, max_frame_, worker_sigmask_));
     } catch (const std::exception& e) {
         break_pool(std::string("a worker process could not be started: ") + e.what());
         return;
@@ -181,6 +181,9 @@ void pool_core::on_results(const std::shared_ptr<worker>& w, result_frame& rf) {
             return;
         }
         timing_.learn(f.batch_tasks[b], rb.elapsed_ns, calls);
+        // Counted first: whoever wakes up on these futures sees them in stats().
+        running_.fetch_sub(calls, std::memory_order_relaxed);
+        completed_.fetch_add(calls, std::memory_order_relaxed);
         // The jobs of one batch read their slices off one shared copy of it.
         auto shared = std::make_shared<result_batch>(std::move(rb));
         auto c = shared->values.reader();
@@ -192,8 +195,6 @@ void pool_core::on_results(const std::shared_ptr<worker>& w, result_frame& rf) {
             while (fi < shared->failures.size() && shared->failures[fi].index < c.index()) ++fi;
             finish(std::move(j), {std::move(slice), nullptr, w->pid});
         }
-        running_.fetch_sub(calls, std::memory_order_relaxed);
-        completed_.fetch_add(calls, std::memory_order_relaxed);
         slot_crashes_[w->slot] = 0;  // calls completed: not a crash loop
         f.next_job = last;
         if (++f.answered == f.batch_jobs.size()) {

@@ -30,6 +30,8 @@
 // io_context thread (the only thread that forks: boost-1.81-notes §10 P4), so the
 // I/O-side state needs no lock; m_ guards only what submit() and shutdown() share
 // with it. That thread starts with the first submit(), not at construction.
+#include <signal.h>
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -171,6 +173,7 @@ private:
     std::vector<bool> slot_used_;
     std::uint64_t next_id_ = 1;
     task_timing timing_;
+    sigset_t worker_sigmask_{};  // set by the I/O thread before it spawns anything
     clock::time_point spin_until_{};  // run_io() polls instead of sleeping until then
     bool closing_ = false;  // shutdown seen: close workers once the queue is empty
     bool forced_ = false;   // terminate/kill_workers: no replacements

@@ -2,7 +2,10 @@
 // Starting one worker process with Boost.Process v2, working around its 1.81
 // defects (boost-1.81-notes §1.6): every inherited fd but the two protocol pipes and
 // the standard streams is closed in the child (P1), a failed exec is reaped (P2),
-// and the fork happens on a private io_context that no other thread touches (P4).
+// the fork happens on a private io_context that no other thread touches (P4), and
+// no signal can run the parent's handlers in the child before it execs.
+#include <signal.h>
+
 #include <cstddef>
 #include <string>
 
@@ -20,10 +23,12 @@ struct spawned_worker {
 };
 
 /// Starts `exe --futures-worker <call fd> <result fd> <parent pid> <max frame>`.
-/// Must run on the thread that owns spawn_ctx (never run, never shared). The
-/// returned objects live on io. Throws std::system_error if the start fails.
+/// Must run on the thread that owns spawn_ctx (never run, never shared), with
+/// every signal blocked; the child execs with default signal handlers and
+/// `signal_mask`. The returned objects live on io. Throws std::system_error if
+/// the start fails.
 spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx,
-                            const std::string& exe, std::size_t max_frame);
+                            const std::string& exe, std::size_t max_frame, const sigset_t& signal_mask);
 
 /// This executable's path, for relaunching it as a worker.
 std::string self_executable();
