@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include <numeric>
+#include <set>
 #include <vector>
 
 #include <futures/process_pool_executor.hpp>
@@ -94,6 +95,20 @@ BOOST_AUTO_TEST_CASE(a_call_never_seen_to_finish_travels_alone) {
     BOOST_TEST(f.cancel());
     pool.kill_workers();
     BOOST_TEST(error_of<futures::terminated_worker_error>(blocked).find("SIGKILL") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_backlog_of_a_task_learnt_cheap_is_shared_by_every_worker) {
+    // nap(0) teaches the pool that nap_task is cheap; the naps that follow are not.
+    // Gathered by that estimate, one worker would take them all while the second,
+    // not started yet, found nothing left.
+    process_pool_executor pool(2);
+    warm(pool, nap_task, 0);
+    BOOST_REQUIRE(pool.worker_pids().size() == 1u);
+    std::vector<futures::future<pid_t>> fs;
+    for (int i = 0; i < 6; ++i) fs.push_back(pool.submit(nap_task, 300));
+    std::set<pid_t> ran_on;
+    for (auto& f : fs) ran_on.insert(f.result(deadline));
+    BOOST_TEST(ran_on.size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(a_death_fails_the_running_frame_and_requeues_the_frame_ahead) {

@@ -5,11 +5,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <numeric>
 #include <stdexcept>
+#include <thread>
 
 #include <futures/throw_with_trace.hpp>
 
@@ -36,6 +38,10 @@ int add(int a, int b) { return a + b; }
 int gcd(std::pair<int, int> p) { return std::gcd(p.first, p.second); }
 int square(int x) { return x * x; }
 pid_t get_pid() { return ::getpid(); }
+pid_t nap(int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return ::getpid();
+}
 record echo_record(record r) {
     r.values.push_back(static_cast<int>(r.values.size()));
     return r;

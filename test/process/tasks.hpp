@@ -63,6 +63,8 @@ int add(int a, int b);
 int gcd(std::pair<int, int> p);
 int square(int x);
 pid_t get_pid();
+/// Sleeps ms milliseconds (a call whose cost depends on its argument), then says who ran it.
+pid_t nap(int ms);
 record echo_record(record r);
 trap echo_trap(trap t);
 int crash(int how);  // performs `how` (an action) in the task itself
@@ -83,6 +85,7 @@ FUTURES_TASK(add_task, ptest::add);
 FUTURES_TASK(gcd_task, ptest::gcd);
 FUTURES_TASK(square_task, ptest::square);
 FUTURES_TASK(get_pid_task, ptest::get_pid);
+FUTURES_TASK(nap_task, ptest::nap);
 FUTURES_TASK(echo_record_task, ptest::echo_record);
 FUTURES_TASK(echo_trap_task, ptest::echo_trap);
 FUTURES_TASK(crash_task, ptest::crash);

@@ -5,10 +5,11 @@
 // small VMs), so per-call messages cap a pool of no-op calls at a few ten thousand
 // a second. Two remedies, both only for calls known to be short (task_timing):
 //  - gathering: one frame takes several queued jobs, up to about frame_budget of
-//    work and the worker's fair share of the queue; neighbours of one task share a
-//    call_batch, so their arguments travel as one packed list;
+//    work and a quarter of one worker's share of the queue; neighbours of one task
+//    share a call_batch, so their arguments travel as one packed list;
 //  - prefetch: a busy worker whose frame should end soon gets its next frame now,
-//    so it never waits for the parent between frames.
+//    so it never waits for the parent between frames (unless a worker is starting:
+//    the queue is its first work).
 // A task never seen to finish is treated as long: its jobs travel one per frame to
 // an idle worker only, exactly as if none of this existed.
 #include <futures/detail/process/pool_core.hpp>
@@ -65,14 +66,13 @@ void pool_core::pump() {
         }
         fail_queue(why);
     }
-    // Idle workers first, oldest job first; then frames ahead for busy ones.
+    // Idle workers first, oldest job first.
     for (auto& w : workers_)
         while (w->in_flight.empty() && can_take(*w)) send_frame(w);
-    for (auto& w : workers_)
-        while (can_take(*w)) send_frame(w);
     // Start workers on demand: one per queued job that no starting worker will take.
+    std::size_t starting = 0;
     if (!forced_ && !is_broken_) {
-        std::size_t starting = 0, live = 0;
+        std::size_t live = 0;
         for (auto& w : workers_) {
             if (w->state == worker::phase::starting || w->state == worker::phase::initializing) ++starting;
             if (w->state != worker::phase::closing) ++live;
@@ -83,6 +83,11 @@ void pool_core::pump() {
             ++live;
         }
     }
+    // Frames ahead for busy workers, but not while a worker is starting: what is
+    // queued is its first work.
+    if (starting == 0)
+        for (auto& w : workers_)
+            while (can_take(*w)) send_frame(w);
     for (auto& w : workers_) {
         if (!w->idle()) continue;
         const bool retiring = max_tasks_per_child_ && w->jobs_sent >= *max_tasks_per_child_;
@@ -95,9 +100,13 @@ void pool_core::pump() {
 }
 
 void pool_core::send_frame(const std::shared_ptr<worker>& w) {
-    std::size_t live = 0;
-    for (auto& x : workers_) live += x->state != worker::phase::closing;
-    const std::size_t share = (queue_.size() + live - 1) / std::max<std::size_t>(live, 1);
+    // A quarter of one worker's share of the queue at most, counting the workers the
+    // pool may still start: estimates learnt from cheap calls can be wrong for the
+    // next ones (a task's cost may depend on its arguments), and a worker that got
+    // all of a backlog would leave the others idle. Four rounds per worker, as
+    // Python's map chunks, leave room to rebalance.
+    const std::size_t rounds = 4 * max_workers_;
+    const std::size_t share = (queue_.size() + rounds - 1) / rounds;
     std::size_t limit = max_jobs_per_frame;
     if (max_tasks_per_child_) limit = std::min(limit, *max_tasks_per_child_ - w->jobs_sent);
     const std::size_t byte_cap = std::min(soft_frame_bytes, max_frame_ / 2);
