@@ -142,34 +142,34 @@ void pool_core::send_frame(const std::shared_ptr<worker>& w) {
         known = known && per != 0;
         expected += cost;
         bytes += wire_bytes(*j);
-        if (f.jobs.empty() || f.jobs.back()->task != j->task || f.jobs.back()->signature != j->signature) {
-            f.batch_jobs.push_back(0);
-            f.batch_ids.push_back(next_id_);
-            f.batch_tasks.push_back(j->task);
-        }
+        if (f.jobs.empty() || f.jobs.back()->task != j->task || f.jobs.back()->signature != j->signature)
+            f.batches.push_back({0, next_id_});
         next_id_ += j->calls();
-        ++f.batch_jobs.back();
+        ++f.batches.back().jobs;
         f.calls += j->calls();
         f.jobs.push_back(std::move(j));
     }
     // Neighbours of one task share a call_batch: their arguments back to back in
     // one list, allocated once.
-    for (std::size_t b = 0, k = 0; b < f.batch_jobs.size(); k += f.batch_jobs[b++]) {
+    std::size_t k = 0;
+    for (const auto& b : f.batches) {
+        const std::size_t end = k + b.jobs;
         call_batch cb;
-        cb.task = f.batch_tasks[b];
+        cb.task = f.jobs[k]->task;
         cb.signature = f.jobs[k]->signature;
-        cb.first_id = f.batch_ids[b];
-        if (front && f.batch_jobs[b] == 1) {
+        cb.first_id = b.first_id;
+        if (front && b.jobs == 1) {
             cb.args = std::move(f.jobs[k]->args);
         } else {
             std::size_t n = 0;
-            for (std::size_t i = k; i < k + f.batch_jobs[b]; ++i) n += f.jobs[i]->args.byte_size();
+            for (std::size_t i = k; i < end; ++i) n += f.jobs[i]->args.byte_size();
             cb.args.reserve_bytes(n);
-            for (std::size_t i = k; i < k + f.batch_jobs[b]; ++i) cb.args.append(f.jobs[i]->args);
+            for (std::size_t i = k; i < end; ++i) cb.args.append(f.jobs[i]->args);
         }
         if (front)
-            for (std::size_t i = k; i < k + f.batch_jobs[b]; ++i) f.jobs[i]->args = {};
+            for (std::size_t i = k; i < end; ++i) f.jobs[i]->args = {};
         cf.batches.push_back(std::move(cb));
+        k = end;
     }
     if (taken > 0) {
         std::lock_guard lk(m_);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cstring>
+#include <optional>
 #include <sys/wait.h>
 
 
@@ -58,21 +59,18 @@ void pool_core::kill_for(const std::shared_ptr<worker>& w, std::string why) {
     finalize(w);
 }
 
-void pool_core::read_next(const std::shared_ptr<worker>& w) {
-    constexpr std::size_t chunk = 64 * 1024;  // the default pipe buffer: one read drains it
-    std::size_t want = chunk;
-    // The frame being received, if its header is in: room for all of it.
-    auto d = w->in.data();
-    if (d.size() >= frame_header_size) {
-        std::array<unsigned char, frame_header_size> h{};
-        std::memcpy(h.data(), d.data(), h.size());
-        try {
-            want = std::max(want, frame_header_size + decode_header(h, max_frame_) - d.size());
-        } catch (const std::exception& e) {
-            kill_for(w, e.what());
-            return;
-        }
-    }
+namespace {
+// The payload length announced by the frame header at the start of d, if the
+// header is there yet; throws frame_error above the cap.
+std::optional<std::size_t> announced(std::string_view d, std::size_t max_frame) {
+    if (d.size() < frame_header_size) return std::nullopt;
+    std::array<unsigned char, frame_header_size> h{};
+    std::memcpy(h.data(), d.data(), h.size());
+    return decode_header(h, max_frame);
+}
+}  // namespace
+
+void pool_core::read_next(const std::shared_ptr<worker>& w, std::size_t want) {
     char* at = w->in.space(want);
     w->io.results.async_read_some(asio::buffer(at, w->in.room()), [this, w](error_code ec, std::size_t n) {
         if (ec) {
@@ -81,24 +79,24 @@ void pool_core::read_next(const std::shared_ptr<worker>& w) {
             return;
         }
         w->in.commit(n);
-        // Every complete frame in the buffer, in order.
-        for (;;) {
-            auto d = w->in.data();
-            if (d.size() < frame_header_size) break;
-            std::array<unsigned char, frame_header_size> h{};
-            std::memcpy(h.data(), d.data(), h.size());
-            std::size_t len = 0;
-            try {
-                len = decode_header(h, max_frame_);
-            } catch (const std::exception& e) {
-                kill_for(w, e.what());
-                return;
+        std::size_t next = read_chunk;
+        try {
+            // Every complete frame in the buffer, in order; then room for the rest
+            // of a partial one, so that it arrives in as few reads as it can.
+            while (auto len = announced(w->in.data(), max_frame_)) {
+                const std::size_t whole = frame_header_size + *len, have = w->in.data().size();
+                if (have < whole) {
+                    next = std::max(next, whole - have);
+                    break;
+                }
+                if (!on_frame(w, w->in.data().substr(frame_header_size, *len))) return;  // the worker was dropped
+                w->in.consume(whole);
             }
-            if (d.size() < frame_header_size + len) break;
-            if (!on_frame(w, d.substr(frame_header_size, len))) return;  // the worker was dropped
-            w->in.consume(frame_header_size + len);
+        } catch (const frame_error& e) {
+            kill_for(w, e.what());
+            return;
         }
-        read_next(w);
+        read_next(w, next);
     });
 }
 
@@ -173,14 +171,15 @@ void pool_core::on_results(const std::shared_ptr<worker>& w, result_frame& rf) {
             return;
         }
         auto& f = w->in_flight.front();
-        const std::size_t b = f.answered, first = f.next_job, last = first + f.batch_jobs[b];
+        const auto& batch = f.batches[f.answered];
+        const std::size_t first = f.next_job, last = first + batch.jobs;
         std::uint32_t calls = 0;
         for (std::size_t k = first; k < last; ++k) calls += f.jobs[k]->calls();
-        if (auto why = mismatch(rb, f.batch_ids[b], calls); !why.empty()) {
+        if (auto why = mismatch(rb, batch.first_id, calls); !why.empty()) {
             kill_for(w, why);
             return;
         }
-        timing_.learn(f.batch_tasks[b], rb.elapsed_ns, calls);
+        timing_.learn(f.jobs[first]->task, rb.elapsed_ns, calls);
         // Counted first: whoever wakes up on these futures sees them in stats().
         running_.fetch_sub(calls, std::memory_order_relaxed);
         completed_.fetch_add(calls, std::memory_order_relaxed);
@@ -197,7 +196,7 @@ void pool_core::on_results(const std::shared_ptr<worker>& w, result_frame& rf) {
         }
         slot_crashes_[w->slot] = 0;  // calls completed: not a crash loop
         f.next_job = last;
-        if (++f.answered == f.batch_jobs.size()) {
+        if (++f.answered == f.batches.size()) {
             w->in_flight.pop_front();
             // The next frame is now the one the worker runs: it is never sent again.
             if (!w->in_flight.empty())

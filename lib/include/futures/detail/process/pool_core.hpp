@@ -114,7 +114,8 @@ private:
     void linger(std::uint64_t expected_ns);
     // worker_events.cpp
     void spawn_one();
-    void read_next(const std::shared_ptr<worker>& w);
+    static constexpr std::size_t read_chunk = 64 * 1024;  // the default pipe's size: one read drains it
+    void read_next(const std::shared_ptr<worker>& w, std::size_t want = read_chunk);
     bool on_frame(const std::shared_ptr<worker>& w, std::string_view payload);
     void on_results(const std::shared_ptr<worker>& w, result_frame& rf);
     void on_ready(const std::shared_ptr<worker>& w);

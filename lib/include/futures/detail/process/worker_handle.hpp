@@ -62,9 +62,11 @@ private:
 /// A call frame sent to a worker and not fully answered yet.
 struct frame_in_flight {
     std::vector<std::shared_ptr<job>> jobs;  // in call order
-    std::vector<std::uint32_t> batch_jobs;   // how many of them each call_batch carries
-    std::vector<std::uint64_t> batch_ids;    // each call_batch's first_id
-    std::vector<std::string> batch_tasks;    // each call_batch's task, to learn its time
+    struct batch {
+        std::uint32_t jobs = 0;      // how many of the jobs, in order, this call_batch carries
+        std::uint64_t first_id = 0;  // its first call's id
+    };
+    std::vector<batch> batches;
     std::size_t answered = 0;                // batches answered so far
     std::size_t next_job = 0;                // first job of the next unanswered batch
     std::size_t calls = 0;
