@@ -66,7 +66,7 @@ TOTAL_P=0 TOTAL_F=0 TOTAL_S=0 STATUS=0
 BREAKDOWN=()
 
 # run_ctest NAME DIR [VAR=VALUE...]: run ctest with those variables, tally the
-# FUTURES_TEST_SUMMARY records the test executables append.
+# FUTURES_TEST_SUMMARY records the test executables append (test/support/summary.cpp).
 run_ctest() {
   local name=$1 dir=$2
   shift 2
@@ -75,30 +75,55 @@ run_ctest() {
   if [[ $name != release && -n ${FUTURES_SANITIZER_TESTS:-} ]]; then
     filter=(-R "$FUTURES_SANITIZER_TESTS")
   fi
+  # The tests this run is meant to run, from ctest itself: every one of them must
+  # leave a record, so an executable that exits 0 without one cannot vanish from
+  # the totals. Test name == executable name (test/CMakeLists.txt keeps it so).
+  ctest --test-dir "$dir" -N "${filter[@]}" | awk '/^ *Test +#[0-9]+: / {print $3}' >"$abs/test-list.txt"
+  local registered listed
+  registered=$(ctest --test-dir "$dir" -N | awk '/^ *Test +#[0-9]+: /' | wc -l)
+  listed=$(wc -l <"$abs/test-list.txt")
   : >"$abs/test-summary.txt"
   rm -f "$abs/Testing/Temporary/LastTestsFailed.log"
   echo "=== $name: ctest ==="
   env "$@" FUTURES_TEST_SUMMARY="$abs/test-summary.txt" \
     ctest --test-dir "$dir" -j"$JOBS" --output-on-failure --no-tests=error "${filter[@]}" || rc=$?
 
-  local p f s extra=0 t
-  read -r p f s < <(awk '{p += $2; f += $3; s += $4} END {print p + 0, f + 0, s + 0}' "$abs/test-summary.txt")
-  # An executable that failed without a failed case on record (crash, sanitizer
-  # abort, leak report at exit, ctest timeout) counts as one failed case, so the
-  # totals can never look clean while ctest is red. Test name == executable name.
-  if [[ -f $abs/Testing/Temporary/LastTestsFailed.log ]]; then
-    while IFS=: read -r _ t; do
-      awk -v t="$t" '$1 == t && $3 > 0 {hit = 1} END {exit !hit}' "$abs/test-summary.txt" || extra=$((extra + 1))
-    done <"$abs/Testing/Temporary/LastTestsFailed.log"
-  fi
-  f=$((f + extra))
+  # Per test: its record's counts; no record, several records or a record of no
+  # case at all counts as one failed case; so does a test ctest failed (crash,
+  # sanitizer abort, leak report at exit, timeout) whose record shows no failure,
+  # so the totals can never look clean while ctest is red. A record of a test
+  # that was not meant to run also counts as a failure: the names are wrong.
+  local p f s bad failed_log=$abs/Testing/Temporary/LastTestsFailed.log
+  [[ -f $failed_log ]] || failed_log=/dev/null
+  read -r p f s bad < <(awk -v list="$abs/test-list.txt" -v failed_log="$failed_log" '
+    FILENAME == list { want[$1] = 1; next }
+    FILENAME == failed_log { sub(/^[0-9]+:/, ""); red[$0] = 1; next }
+    {
+      if (!($1 in want)) { print "run.sh: record of a test that was not run: " $0 > "/dev/stderr"; bad++; next }
+      n[$1]++; p += $2; f += $3; s += $4; cases[$1] += $2 + $3 + $4; fails[$1] += $3
+    }
+    END {
+      for (t in want) {
+        why = ""
+        if (!(t in n)) why = "wrote no summary record"
+        else if (n[t] > 1) why = "wrote " n[t] " summary records"
+        else if (cases[t] == 0) why = "ran no test case"
+        else if ((t in red) && fails[t] == 0) why = "failed outside any test case"
+        if (why != "") { print "run.sh: " t " " why ": counted as 1 failed" > "/dev/stderr"; bad++ }
+      }
+      print p + 0, f + 0, s + 0, bad + 0
+    }' "$abs/test-list.txt" "$failed_log" "$abs/test-summary.txt")
+  f=$((f + bad))
   local line="$name: $p passed, $f failed"
   if ((s > 0)); then line+=", $s skipped"; fi
-  if ((extra > 0)); then line+=" ($extra executable(s) failed outside any test case)"; fi
+  if ((bad > 0)); then line+=" ($bad of them test executables without an honest record: see above)"; fi
+  if ((listed < registered)); then
+    line+=" [narrowed by FUTURES_SANITIZER_TESTS='$FUTURES_SANITIZER_TESTS': $listed of $registered tests]"
+  fi
   if ((rc != 0)); then line+="  [ctest exit $rc]"; fi
   BREAKDOWN+=("$line")
   TOTAL_P=$((TOTAL_P + p)) TOTAL_F=$((TOTAL_F + f)) TOTAL_S=$((TOTAL_S + s))
-  if ((rc != 0 || f > 0)); then STATUS=1; fi
+  if ((rc != 0 || f > 0 || listed == 0)); then STATUS=1; fi
 }
 
 run_tests() {
