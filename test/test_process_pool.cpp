@@ -5,8 +5,14 @@
 #include "process/test_main.hpp"
 
 #include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <array>
+#include <cstdio>
+#include <iostream>
 #include <numeric>
+#include <string>
 #include <ranges>
 #include <chrono>
 #include <thread>
@@ -78,10 +84,63 @@ BOOST_AUTO_TEST_CASE(unknown_task_and_signature_mismatch_fail_that_future) {
     BOOST_TEST(pool.submit(square_task, 3).result(deadline) == 9);
 }
 
+// This process's stdout and stderr pointed at two memory files while it lives, so
+// that what a worker (which inherits them) prints can be read back. Nothing is
+// asserted while it is in place: Boost.Test would report into the files.
+class captured_streams {
+public:
+    captured_streams() {
+        std::cout.flush();
+        std::fflush(nullptr);
+        for (int i = 0; i < 2; ++i) {
+            saved_[i] = ::dup(fds[i]);
+            files_[i] = ::memfd_create(i ? "stderr" : "stdout", MFD_CLOEXEC);
+            BOOST_REQUIRE(saved_[i] >= 0 && files_[i] >= 0 && ::dup2(files_[i], fds[i]) == fds[i]);
+        }
+    }
+    ~captured_streams() { restore(); }
+    captured_streams(const captured_streams&) = delete;
+    captured_streams& operator=(const captured_streams&) = delete;
+
+    /// Puts the streams back (once) and returns what reached {stdout, stderr}.
+    std::array<std::string, 2> restore() {
+        std::array<std::string, 2> text;
+        if (saved_[0] < 0) return text;
+        std::cout.flush();
+        std::fflush(nullptr);
+        for (int i = 0; i < 2; ++i) {
+            char buf[4096];
+            ssize_t n;
+            for (off_t at = 0; (n = ::pread(files_[i], buf, sizeof buf, at)) > 0; at += n) text[i].append(buf, n);
+            ::dup2(saved_[i], fds[i]);
+            ::close(saved_[i]);
+            ::close(files_[i]);
+            saved_[i] = -1;
+        }
+        return text;
+    }
+
+private:
+    static constexpr int fds[2] = {STDOUT_FILENO, STDERR_FILENO};
+    int saved_[2] = {-1, -1}, files_[2] = {-1, -1};
+};
+
 BOOST_AUTO_TEST_CASE(task_output_reaches_the_parent_streams) {
-    process_pool_executor pool(1);
-    BOOST_TEST(pool.submit(print_task, std::string("hello")).result(deadline) == 5);
-    BOOST_TEST(pool.submit(add_task, 1, 1).result(deadline) == 2);  // the protocol survived
+    int printed = 0, added = 0;
+    std::array<std::string, 2> text;
+    {
+        captured_streams cap;  // first: the worker inherits the redirected streams
+        process_pool_executor pool(1);
+        printed = pool.submit(print_task, std::string("hello")).result(deadline);
+        added = pool.submit(add_task, 1, 1).result(deadline);
+        // The worker flushes what a task printed before it sends the result.
+        text = cap.restore();
+    }
+    BOOST_TEST(printed == 5);
+    BOOST_TEST(added == 2);  // the protocol survived the printing
+    BOOST_TEST(text[0].find("stdout: hello\n") != std::string::npos, "stdout: " << text[0]);
+    BOOST_TEST(text[0].find("printf: hello\n") != std::string::npos, "stdout: " << text[0]);
+    BOOST_TEST(text[1].find("stderr: hello\n") != std::string::npos, "stderr: " << text[1]);
 }
 
 // ---- the crash matrix -------------------------------------------------------------

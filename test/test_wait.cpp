@@ -363,12 +363,10 @@ BOOST_AUTO_TEST_CASE(all_completed_is_the_default) {
 
 BOOST_AUTO_TEST_CASE(all_completed_waits_for_the_last_one) {
     auto a = pending_future(), b = pending_future(), c = pending_future();
-    std::atomic<bool> last_set{false};
     auto t = when_blocked([&] {
         c.set_result(3);
         a.set_exception(os_error());  // not first_exception: keep waiting
         b.set_result(2);
-        last_set = true;
     });
     auto r = futures::wait(std::vector<future<int>>{a, b, c}, 10s);
     BOOST_TEST(same_futures(r.done, {a, b, c}));

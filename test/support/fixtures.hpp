@@ -8,6 +8,7 @@
 // Each call returns a fresh future: CPython's module-level constants are shared,
 // ours are not, so a test can complete or cancel what it was given.
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <initializer_list>
@@ -19,6 +20,8 @@
 
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
 
 #include <futures/future.hpp>
 
@@ -88,8 +91,7 @@ bool same_futures(const std::vector<F>& got, std::initializer_list<futures::any_
 inline pid_t this_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
 
 /// Polls /proc until thread `tid` sleeps in the kernel (state S or D), or `limit`
-/// passes. It waits for an observable condition, not for time; if it gives up, a
-/// test using it still holds (it then covers the already-done path).
+/// passes. It waits for an observable condition, not for time.
 inline bool wait_until_blocked(pid_t tid, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
     const std::string path = "/proc/self/task/" + std::to_string(tid) + "/stat";
     const auto end = std::chrono::steady_clock::now() + limit;
@@ -105,17 +107,39 @@ inline bool wait_until_blocked(pid_t tid, std::chrono::milliseconds limit = std:
     return false;
 }
 
+/// What when_blocked() returns: the helper thread, joined when this is destroyed,
+/// and then a failed check of the running test case if the caller was never seen
+/// blocked. The action still runs in that case (so the caller's wait ends), but
+/// the test went through the already-done path, not the wake-up it is named for.
+class blocked_action {
+public:
+    template <class F>
+    explicit blocked_action(F action)
+        : thread_([this, caller = this_tid(), action = std::move(action)]() mutable {
+              saw_blocked_ = wait_until_blocked(caller);
+              action();
+          }) {}
+    blocked_action(const blocked_action&) = delete;
+    blocked_action& operator=(const blocked_action&) = delete;
+    ~blocked_action() {
+        thread_.join();
+        BOOST_TEST(saw_blocked_.load(),
+                   "when_blocked: the caller was never seen blocked, so the action ran without a waiter to wake");
+    }
+
+private:
+    std::atomic<bool> saw_blocked_{false};
+    std::jthread thread_;  // last: it starts in the constructor and uses saw_blocked_
+};
+
 /// Starts a thread that runs `action` once the calling thread is blocked (see
 /// wait_until_blocked): how a test completes a future while the main thread waits
-/// in result(), exception(), wait() or an as_completed iteration. The returned
-/// thread joins when destroyed, so keep it in a named variable for the test's scope.
+/// in result(), exception(), wait() or an as_completed iteration. Keep the result
+/// in a named variable for the test's scope: its destructor joins the thread and
+/// fails the test case if the caller was never seen blocked.
 template <class F>
-[[nodiscard]] std::jthread when_blocked(F action) {
-    const pid_t caller = this_tid();
-    return std::jthread([caller, action = std::move(action)]() mutable {
-        wait_until_blocked(caller);
-        action();
-    });
+[[nodiscard]] blocked_action when_blocked(F action) {
+    return blocked_action(std::move(action));  // guaranteed elision: the thread's `this` stays valid
 }
 
 }  // namespace futures_test
