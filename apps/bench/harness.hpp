@@ -1,6 +1,6 @@
 #pragma once
-// A plain benchmark harness: timers, best/median over repeats, and the verdicts that
-// main.cpp prints in its summary. No framework, so the output can go into README as is.
+// A plain benchmark harness: timers, paired repetitions, ratio statistics and the
+// verdicts that main.cpp prints in its summary. No framework, so the output can go into README as is.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -12,23 +12,28 @@ namespace bench {
 
 struct config {
     bool quick = false;  // smaller N: a CI smoke run, figures not meaningful
-    int repeat = 3;      // each measurement is repeated; best and median are reported
-    std::string python;  // the interpreter that runs python_anchors.py; empty: no Python
-    std::string anchors = "/work/shared/bench/python_anchors.py";  // --anchors overrides
+    int repeat = 3;      // pairs per row: each side runs this often, alternately
+    std::string python;  // the interpreter that runs the Python side; empty: no Python
+    std::string anchors;  // python_anchors.py; main() finds it next to the repository
 };
 
-/// One line of the final summary: a target ratio and what was measured. Targets are
-/// judged on the best-of-R figures (the machine is shared: noise only ever slows a
-/// run down, so the best run is the closest to what the code can do); the ratio of
-/// the medians is printed next to it as a check.
+/// Min, median and max of one row's per-pair ratios. A pair is one run of each
+/// side, back to back (alternating which goes first), so both see the same
+/// machine; the ratio of a pair is the only figure that compares like with like.
+struct ratios {
+    double min = 0, median = 0, max = 0;
+    std::size_t pairs = 0;
+};
+
+/// One line of the final summary: a target and the pair ratios measured. The
+/// verdict is on the median pair ratio: half the pairs did at least that well.
 struct verdict {
     std::string what;    // e.g. "(a) throughput futures/asio"
-    double target;       // the ratio must be >= target; <= 0 means "for reference"
-    double best_ratio;
-    double median_ratio;
+    double target;       // the median ratio must be >= target; <= 0 means "for reference"
+    ratios r;
     bool wrong_results = false;  // a correctness failure: main() exits non-zero
-    bool no_reference = false;   // the Python figure to compare with is missing
-    std::string note{};          // the absolute figures behind the ratio, for the summary
+    bool no_reference = false;   // the figure to compare with is missing
+    std::string note{};          // the absolute figures behind the ratio (medians), for the summary
 };
 
 /// A named workload; main.cpp keeps the list. The process-pool workloads are meant
@@ -48,6 +53,8 @@ void process_round_trip(const config&, std::vector<verdict>&);  // (pb)
 void process_map(const config&, std::vector<verdict>&);         // (pc)
 void process_gcd(const config&, std::vector<verdict>&);         // (pd)
 void process_start(const config&, std::vector<verdict>&);       // (pe)
+// What the machine itself costs (pipes, memcpy, wakes, page faults, exec): floors.cpp.
+void machine_floors(const config&, std::vector<verdict>&);  // (floors)
 
 using clock = std::chrono::steady_clock;
 
@@ -61,17 +68,36 @@ inline double quantile(std::vector<double>& xs, double q) {
     return xs[std::min(i, xs.size() - 1)];
 }
 
-/// Best and median of one figure over the repeats.
-struct spread {
-    double best = 0;
-    double median = 0;
-};
-/// For figures where bigger is better (tasks/s, speedup) pass higher_is_better.
-inline spread summarize(std::vector<double> xs, bool higher_is_better) {
-    spread s;
-    s.median = quantile(xs, 0.5);
-    s.best = higher_is_better ? xs.back() : xs.front();  // quantile() sorted xs
-    return s;
+/// Median of xs (the mean of the middle two for an even count); 0 if empty.
+inline double median(std::vector<double> xs) {
+    if (xs.empty()) return 0;
+    std::sort(xs.begin(), xs.end());
+    const std::size_t h = xs.size() / 2;
+    return xs.size() % 2 ? xs[h] : (xs[h - 1] + xs[h]) / 2;
+}
+
+/// The per-pair ratios of a row; a pair with a zero (void) figure counts as 0.
+inline ratios ratio_stats(std::vector<double> rs) {
+    ratios r;
+    r.pairs = rs.size();
+    if (rs.empty()) return r;
+    r.median = median(rs);
+    r.min = *std::min_element(rs.begin(), rs.end());
+    r.max = *std::max_element(rs.begin(), rs.end());
+    return r;
+}
+
+/// ratios[i] = num[i] / den[i], 0 where den[i] is 0 (a missing figure).
+inline std::vector<double> pair_ratios(const std::vector<double>& num, const std::vector<double>& den) {
+    std::vector<double> out;
+    for (std::size_t i = 0; i < num.size() && i < den.size(); ++i) out.push_back(den[i] > 0 ? num[i] / den[i] : 0);
+    return out;
+}
+
+/// Prints " pairs | median x.xx (min x.xx, max x.xx)" under a row's table.
+inline void print_ratios(const char* label, const ratios& r) {
+    std::printf("    %s: median of %zu pair ratios %.2fx (min %.2fx, max %.2fx)\n", label, r.pairs, r.median, r.min,
+                r.max);
 }
 
 /// Runs a then b on even repeats and b then a on odd ones, so that neither side

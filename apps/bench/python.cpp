@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <regex>
 
 namespace bench {
@@ -48,7 +49,9 @@ std::string run_lines(const std::string& command, OnLine&& on_line) {
 const std::regex timing_row(R"(^(.*\S)\s+([0-9.]+) s(?:\s+([0-9.]+) items/s)?.*$)");
 const std::regex latency_row(R"(^(.*\S)\s+median\s+([0-9.]+) us\s+p99\s+([0-9.]+) us\s*$)");
 
-python_figures run_anchors(const config& cfg) {
+}  // namespace
+
+python_figures run_anchor_script(const config& cfg, bool echo) {
     python_figures fig;
     if (cfg.python.empty()) {
         fig.why_not = "--no-python";
@@ -57,20 +60,20 @@ python_figures run_anchors(const config& cfg) {
     // A bare name is left to the shell's PATH search; a path must exist.
     if (cfg.python.find('/') != std::string::npos && ::access(cfg.python.c_str(), X_OK) != 0) {
         fig.why_not = cfg.python + " is not executable";
-        std::printf("python: %s: the process-pool rows get no verdict\n\n", fig.why_not.c_str());
         return fig;
     }
     if (::access(cfg.anchors.c_str(), R_OK) != 0) {
         fig.why_not = cfg.anchors + " is not readable";
-        std::printf("python: %s: the process-pool rows get no verdict\n\n", fig.why_not.c_str());
         return fig;
     }
     std::string cmd = shell_quote(cfg.python) + " " + shell_quote(cfg.anchors);
     if (cfg.quick) cmd += " --quick";
-    std::printf("python: %s (run once; its own lines follow, the ratios use them)\n", cmd.c_str());
+    if (echo) std::printf("python: %s (its lines follow)\n", cmd.c_str());
     fig.why_not = run_lines(cmd, [&](const std::string& line) {
-        std::printf("    python| %s\n", line.c_str());
-        std::fflush(stdout);
+        if (echo) {
+            std::printf("    python| %s\n", line.c_str());
+            std::fflush(stdout);
+        }
         std::smatch m;
         if (std::regex_match(line, m, latency_row)) {
             fig.rows[m[1]].median_us = std::stod(m[2]);
@@ -84,15 +87,19 @@ python_figures run_anchors(const config& cfg) {
         fig.why_not = cfg.python + " " + fig.why_not;
         std::printf("python: %s (the rows it printed are still used)\n", fig.why_not.c_str());
     }
-    std::printf("\n");
     return fig;
 }
 
-}  // namespace
-
-const python_figures& python_anchors(const config& cfg) {
-    static const python_figures fig = run_anchors(cfg);
-    return fig;
+std::string default_anchors() {
+    namespace fs = std::filesystem;
+    const fs::path rel = fs::path("..") / "shared" / "bench" / "python_anchors.py";
+    std::error_code ec;
+    for (const fs::path& start : {fs::read_symlink("/proc/self/exe", ec), fs::current_path(ec)}) {
+        for (fs::path d = start; !d.empty() && d != d.parent_path(); d = d.parent_path())
+            if (fs::exists(d / "apps" / "bench" / "harness.hpp", ec) && fs::exists(d / rel, ec))
+                return fs::weakly_canonical(d / rel, ec).string();
+    }
+    return rel.string();
 }
 
 std::vector<std::string> run_python_snippet(const config& cfg, const std::string& code) {

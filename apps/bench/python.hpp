@@ -1,7 +1,8 @@
 #pragma once
 // Python's figures for the process-pool workloads, measured in the same run by
 // python_anchors.py (ProcessPoolExecutor, multiprocessing.Pool, loky on this
-// machine, 2 workers), so that every ratio compares two runs under the same load.
+// machine, 2 workers) or by snippets run with the same interpreter, once per pair,
+// so that every ratio compares two runs made back to back.
 #include <map>
 #include <string>
 #include <vector>
@@ -26,9 +27,14 @@ struct python_figures {
     }
 };
 
-/// Runs python_anchors.py once (with --quick under --quick), echoing its lines as
-/// they come, and caches what it parsed: later calls return the same figures.
-const python_figures& python_anchors(const config& cfg);
+/// Runs python_anchors.py (with --quick under --quick) and parses its lines; with
+/// echo, prints them as they come. The script measures each of its rows once.
+python_figures run_anchor_script(const config& cfg, bool echo);
+
+/// Where python_anchors.py is by default: ../shared/bench/ next to the repository
+/// holding this executable's sources (found from the executable's or the working
+/// directory's ancestors), else that path relative to the working directory.
+std::string default_anchors();
 
 /// Runs `python -c code` and returns its stdout lines; empty if it could not run.
 std::vector<std::string> run_python_snippet(const config& cfg, const std::string& code);
