@@ -165,9 +165,10 @@ public:
     /// that is admitted from as workers take calls; shutdown refuses (or, with
     /// cancel_futures, cancels) calls still waiting there.
     /// The handler runs on its associated executor (if none: completion_executor if
-    /// set, else the system executor), never inside this call; the executor counts outstanding work until then. A
-    /// cancellation through the handler's slot (terminal, partial or total) ends the
-    /// wait with operation_aborted and cancels the call if no worker has it yet.
+    /// set, else the system executor), never inside this call; the executor counts
+    /// outstanding work until then. A cancellation through the handler's slot
+    /// (terminal, partial or total) ends the wait with operation_aborted and cancels
+    /// the call if no worker has it yet.
     template <class... X>
         requires(sizeof...(X) >= 2)
     auto async_submit(X&&... task_args_token) {
