@@ -5,7 +5,8 @@
 #   bash cmake/run.sh serve-bench [args...]
 #                                      release build of apps/offload_server, then its
 #                                      load benchmark (apps/offload_server/bench.sh) with args
-#   bash cmake/run.sh test             release, TSan and ASan+UBSan test runs;
+#   bash cmake/run.sh test             release tests, the install + examples/ consumer
+#                                      check (cmake/consumer_test.sh), TSan and ASan+UBSan test runs;
 #                                      the last line is the grand total "N passed, N failed"
 # Environment: BUILD_DIR_ROOT (default: build, relative to the repo root);
 #   FUTURES_SANITIZER_TESTS, a ctest -R regex limiting the two sanitizer runs
@@ -16,7 +17,7 @@ set -euo pipefail
 # Everything a fresh Debian 12 needs; add packages here.
 PACKAGES="g++ cmake make ccache ninja-build libboost1.81-dev libboost-test1.81-dev
   libboost-serialization1.81-dev libboost-stacktrace1.81-dev libboost-filesystem1.81-dev
-  libboost-program-options1.81-dev"
+  libboost-program-options1.81-dev pkg-config"
 # Only for `bench`: Debian's python3 runs ../shared/bench/python_anchors.py (which
 # imports joblib) for the process-pool comparisons.
 BENCH_PACKAGES="python3 python3-joblib"
@@ -126,9 +127,22 @@ run_ctest() {
   if ((rc != 0 || f > 0 || listed == 0)); then STATUS=1; fi
 }
 
+# The library as others use it: install, then build and run examples/ three ways.
+# Its checks count in the totals like test cases.
+run_consumer() {
+  local rc=0 p f
+  echo "=== consumer: install + examples/ ==="
+  CONSUMER_DIR="$BUILD_DIR_ROOT/consumer" JOBS=$JOBS bash cmake/consumer_test.sh | tee "$BUILD_DIR_ROOT/consumer.txt" || rc=$?
+  read -r p f < <(awk '/^consumer: [0-9]+ passed/ {print $2, $4}' "$BUILD_DIR_ROOT/consumer.txt") || true
+  BREAKDOWN+=("consumer: ${p:-0} passed, ${f:-1} failed")
+  TOTAL_P=$((TOTAL_P + ${p:-0})) TOTAL_F=$((TOTAL_F + ${f:-1}))
+  if ((rc != 0)); then STATUS=1; fi
+}
+
 run_tests() {
   build "${RELEASE[@]}"
   run_ctest release "${RELEASE[0]}"
+  run_consumer
 
   local tsan="halt_on_error=1:second_deadlock_stack=1:exitcode=66"
   # Reviewed false positives (e.g. from uninstrumented libstdc++) go in test/tsan.supp.

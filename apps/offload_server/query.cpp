@@ -4,35 +4,11 @@
 #include <charconv>
 #include <cstdio>
 
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
 namespace offload {
-namespace {
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '%') {
-            out += s[i];
-            continue;
-        }
-        const int hi = i + 1 < s.size() ? hex_digit(s[i + 1]) : -1;
-        const int lo = i + 2 < s.size() ? hex_digit(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0)
-            throw bad_request("bad percent-encoding in the query: \"" + printable(s.substr(i, 3)) + "\"");
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return out;
-}
-
-}  // namespace
 
 std::string printable(std::string_view s) {
     constexpr std::size_t max_shown = 40;
@@ -51,23 +27,19 @@ std::string printable(std::string_view s) {
 }
 
 target parse_target(std::string_view raw) {
+    // Boost.URL says "mismatch" for most of these; the client gets something plainer.
     if (raw.empty() || raw.front() != '/')
         throw bad_request("the request target must be a path (origin form), got \"" + printable(raw) + "\"");
     if (raw.find('#') != std::string_view::npos) throw bad_request("a request target cannot have a fragment");
+    auto parsed = boost::urls::parse_origin_form(raw);
+    if (!parsed)
+        throw bad_request("bad percent-encoding or character in the request target \"" + printable(raw) + "\"");
     target t;
-    const auto q = raw.find('?');
-    t.path = raw.substr(0, q);
-    if (q == std::string_view::npos) return t;
-    std::string_view rest = raw.substr(q + 1);
-    while (!rest.empty()) {
-        const auto amp = rest.find('&');
-        const std::string_view piece = rest.substr(0, amp);
-        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-        if (piece.empty()) continue;
-        const auto eq = piece.find('=');
-        std::string name = percent_decode(piece.substr(0, eq));
-        std::string value = eq == std::string_view::npos ? std::string{} : percent_decode(piece.substr(eq + 1));
-        t.params.emplace_back(std::move(name), std::move(value));
+    t.path = std::string_view(parsed->encoded_path().data(), parsed->encoded_path().size());
+    // "+" stays a "+": it means a space only in HTML form bodies.
+    for (const auto& p : parsed->params(boost::urls::encoding_opts(false))) {
+        if (p.key.empty() && !p.has_value) continue;  // "&&"
+        t.params.emplace_back(p.key, p.value);
     }
     return t;
 }

@@ -1,9 +1,9 @@
 #pragma once
-// Request targets, by hand: Beast checks that a target is made of legal characters
-// but does not split it. (Boost.URL is in 1.81, but its compiled part is another
-// Debian package; two integer parameters do not need it.) Everything a client
-// can get wrong ends in bad_request, which the router answers with a 400 whose
-// body says what was wrong.
+// Request targets: Beast checks that a target is made of legal characters but does
+// not split it; Boost.URL (header-only here, through boost_src.cpp) parses the
+// origin form and percent-decodes the query. Everything a client can get wrong
+// ends in bad_request, which the router answers with a 400 whose body says what
+// was wrong.
 #include <cstdint>
 #include <initializer_list>
 #include <stdexcept>

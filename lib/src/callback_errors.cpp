@@ -1,9 +1,8 @@
 #include <futures/callback_errors.hpp>
+#include <futures/log.hpp>
 
-#include <cstdio>
 #include <mutex>
-
-#include <boost/core/demangle.hpp>
+#include <string>
 
 namespace futures {
 namespace {
@@ -12,17 +11,8 @@ std::mutex handler_mutex;
 callback_error_handler handler;  // empty: default
 
 void default_report(std::exception_ptr e, std::string_view repr) {
-    std::string what;
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-        what = boost::core::demangle(typeid(x).name()) + ": " + x.what();
-    } catch (...) {
-        what = "unknown exception";
-    }
-    // One fprintf keeps the line whole when several threads report at once.
-    std::fprintf(stderr, "futures: exception calling callback for %.*s: %s\n", static_cast<int>(repr.size()),
-                 repr.data(), what.c_str());
+    detail::log_line(log_level::error, "futures: exception calling callback for " + std::string(repr) + ": " +
+                                           detail::describe_exception(e));
 }
 
 }  // namespace

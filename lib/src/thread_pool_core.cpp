@@ -1,4 +1,5 @@
 #include <futures/detail/context_work.hpp>
+#include <futures/log.hpp>
 #include <futures/detail/spin.hpp>
 #include <futures/detail/thread_pool_core.hpp>
 #include <futures/thread_pool_executor.hpp>
@@ -34,16 +35,6 @@ std::string pick_prefix(std::string prefix) {
     static std::atomic<unsigned> counter{0};
     if (!prefix.empty()) return prefix;
     return "ThreadPool-" + std::to_string(counter.fetch_add(1));
-}
-
-std::string describe(std::exception_ptr e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-        return boost::core::demangle(typeid(x).name()) + ": " + x.what();
-    } catch (...) {
-        return "unknown exception";
-    }
 }
 
 }  // namespace
@@ -283,8 +274,8 @@ void thread_pool_core::worker_main(std::size_t index) {
         try {
             initializer_();
         } catch (...) {
-            auto what = describe(std::current_exception());
-            std::fprintf(stderr, "futures: exception in thread pool initializer: %s\n", what.c_str());
+            auto what = describe_exception(std::current_exception());
+            log_line(log_level::error, "futures: exception in thread pool initializer: " + what);
             free_.fetch_sub(1);
             break_pool("A thread initializer failed, the thread pool is not usable anymore (" + what + ")");
             return;

@@ -15,8 +15,8 @@ namespace futures {
 using callback_error_handler = std::function<void(std::exception_ptr, std::string_view future_repr)>;
 
 /// Installs h and returns the previous handler. An empty h restores the default,
-/// which writes "futures: exception calling callback for <repr>: <type>: <what>" to
-/// stderr. Thread-safe.
+/// which sends "futures: exception calling callback for <repr>: <type>: <what>" to
+/// the log handler (log.hpp; by default, stderr). Thread-safe.
 callback_error_handler set_callback_error_handler(callback_error_handler h);
 
 namespace detail {

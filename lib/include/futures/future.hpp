@@ -86,7 +86,8 @@ public:
     // returned, the call's exception if it threw, cancelled_error if the future was
     // cancelled.
     // Thread: the handler always runs through post() on its associated executor
-    // (asio::system_executor if it has none): never inside this call, and never
+    // (asio::system_executor if it has none; a pool's async_submit uses the pool's
+    // completion_executor instead when it has one): never inside this call, and never
     // synchronously inside whatever completes the future. The wait counts as
     // outstanding work on that executor until the handler has run, so its run()
     // does not return while the wait is pending.

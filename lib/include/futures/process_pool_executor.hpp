@@ -61,7 +61,10 @@ struct process_pool_options {
     /// submit() blocks while the queue is full. 0: unbounded.
     std::size_t max_pending = 0;
     /// The worker binary (worker.hpp). Empty: this executable, relaunched; its main()
-    /// must call run_worker_if_requested() first.
+    /// must call run_worker_if_requested() first (if it does not, the relaunched copy
+    /// exits at once and the pool breaks with an error that says so). A name without
+    /// '/' is looked up in PATH as execvp() does; a path with '/' is relative to the
+    /// current directory. Resolved to an absolute path when the pool is constructed.
     std::string worker_executable{};
     /// Beyond Python: a worker that dies fails only the calls it was running (the
     /// frame it was on: one call, or several calls of tasks known to be short that
@@ -105,11 +108,15 @@ public:
         : process_pool_executor(process_pool_options{.max_workers = max_workers}) {}
     /// Starts nothing, as in Python: the I/O thread starts with the first submit(),
     /// workers on demand. Throws std::invalid_argument for bad options (including a
-    /// worker executable that cannot be executed). Changes no signal disposition: a
-    /// dead worker's pipe reports EPIPE to the I/O thread, which blocks every signal,
-    /// so SIGPIPE neither kills this process nor runs the program's handler.
+    /// worker executable that cannot be found or executed). In a process started as
+    /// a worker whose main() did not call run_worker_if_requested(), prints how to fix
+    /// that on the log (log.hpp) and exits the process (status 86) instead of
+    /// returning. Changes no signal disposition: a dead worker's pipe reports EPIPE
+    /// to the I/O thread, which blocks every signal, so SIGPIPE neither kills this
+    /// process nor runs the program's handler.
     explicit process_pool_executor(process_pool_options opts)
-        : core_(std::make_shared<detail::process::pool_core>(std::move(opts))) {}
+        : handler_ex_(detail::default_handler_executor(opts.completion_executor)),
+          core_(std::make_shared<detail::process::pool_core>(std::move(opts))) {}
 
     /// shutdown(wait=true). Must not run on the pool's I/O thread (in a done-callback
     /// of a pool without completion_executor).
@@ -138,6 +145,16 @@ public:
         return fut;
     }
 
+    /// Anything but a task handle: a compile-time error that says to use FUTURES_TASK.
+    template <class F, class... X>
+        requires(!is_task_v<std::remove_cvref_t<F>>)
+    void submit(F&&, X&&...) {
+        static_assert(is_task_v<std::remove_cvref_t<F>>,
+                      "process_pool_executor::submit(t, args...): t must be a task handle. A process pool runs "
+                      "named functions: declare one with FUTURES_TASK(handle, function) at namespace scope and "
+                      "submit the handle");
+    }
+
     /// Asio form of submit: async_submit(t, args..., token). The token comes last and
     /// is any completion token for void(std::exception_ptr, R) (void(std::exception_ptr)
     /// for a void task); R must be default-constructible (a failure delivers R{} beside
@@ -147,10 +164,11 @@ public:
     /// call. Never blocks: with max_pending calls queued, the call waits in a FIFO
     /// that is admitted from as workers take calls; shutdown refuses (or, with
     /// cancel_futures, cancels) calls still waiting there.
-    /// The handler runs on its associated executor (the system executor if none),
-    /// never inside this call; the executor counts outstanding work until then. A
-    /// cancellation through the handler's slot (terminal, partial or total) ends the
-    /// wait with operation_aborted and cancels the call if no worker has it yet.
+    /// The handler runs on its associated executor (if none: completion_executor if
+    /// set, else the system executor), never inside this call; the executor counts
+    /// outstanding work until then. A cancellation through the handler's slot
+    /// (terminal, partial or total) ends the wait with operation_aborted and cancels
+    /// the call if no worker has it yet.
     template <class... X>
         requires(sizeof...(X) >= 2)
     auto async_submit(X&&... task_args_token) {
@@ -165,6 +183,15 @@ public:
     /// map_options::chunksize the chunk size is chosen: for sized ranges,
     /// ceil(n / (4 * max_workers)) clamped to [1, 1024] (about four chunks per
     /// worker, to balance load); for unsized or infinite ranges, 64.
+    /// Anything but a task handle: a compile-time error that says to use FUTURES_TASK.
+    template <class F, class... Xs>
+        requires(!is_task_v<std::remove_cvref_t<F>>)
+    void map(F&&, Xs&&...) {
+        static_assert(is_task_v<std::remove_cvref_t<F>>,
+                      "process_pool_executor::map(t, ranges...): t must be a task handle; declare one with "
+                      "FUTURES_TASK(handle, function)");
+    }
+
     template <class R, class... A, class... Xs>
     auto map(const task<R(A...)>& t, Xs&&... ranges_then_options) {
         return detail::with_map_options(
@@ -231,11 +258,12 @@ private:
 
     struct submit_initiation {
         std::shared_ptr<detail::process::pool_core> core;  // shared: a deferred op may start late
+        boost::asio::any_io_executor fallback;             // for handlers without an executor
 
         template <class Handler, class R, class... A, class... X>
         void operator()(Handler&& h, const task<R(A...)>* t, X&&... args) const {
             future<R> fut;
-            detail::start_wait<detail::wait_traits<R>>(fut.native_state(), std::forward<Handler>(h), true);
+            detail::start_wait<detail::wait_traits<R>>(fut.native_state(), std::forward<Handler>(h), true, fallback);
             auto j = make_job(*core, *t, fut, std::forward<X>(args)...);
             if (!j) return;
             try {
@@ -251,10 +279,13 @@ private:
         constexpr std::size_t last = sizeof...(I) + 1;
         using Token = detail::trailing_token_t<std::decay_t<Tuple>>;
         const auto& tk = std::get<0>(t);
+        static_assert(is_task_v<std::remove_cvref_t<decltype(tk)>>,
+                      "process_pool_executor::async_submit(t, args..., token): t must be a task handle; declare "
+                      "one with FUTURES_TASK(handle, function)");
         using sig = typename detail::wait_traits<typename std::decay_t<decltype(tk)>::result_type>::signature;
         static_assert(boost::asio::completion_token_for<Token, sig>,
                       "async_submit(task, args..., token): the last argument must be a completion token");
-        return boost::asio::async_initiate<Token, sig>(submit_initiation{core_}, std::get<last>(t), &tk,
+        return boost::asio::async_initiate<Token, sig>(submit_initiation{core_, handler_ex_}, std::get<last>(t), &tk,
                                                        std::get<I + 1>(std::forward<Tuple>(t))...);
     }
 
@@ -280,6 +311,7 @@ private:
     template <class R, class... A, class... Rs>
     auto map_impl(const map_options& o, const task<R(A...)>& t, Rs&&... rs);
 
+    boost::asio::any_io_executor handler_ex_;  // see detail::default_handler_executor
     std::shared_ptr<detail::process::pool_core> core_;
 };
 

@@ -29,6 +29,12 @@ namespace futures {
 template <class Sig>
 class task;
 
+/// Whether T is a task handle (what FUTURES_TASK defines).
+template <class T>
+inline constexpr bool is_task_v = false;
+template <class R, class... A>
+inline constexpr bool is_task_v<task<R(A...)>> = true;
+
 template <class R, class... A>
 class task<R(A...)> {
 public:
@@ -67,8 +73,18 @@ task_call make_call(const task<R(A...)>& t, X&&... args) {
 }
 
 namespace detail::process {
+template <class>
+inline constexpr bool dependent_false = false;
+
+// Anything but a pointer to a function: a lambda, a functor, a member function.
 template <class F>
-struct fn_traits;
+struct fn_traits {
+    static_assert(dependent_false<F>,
+                  "FUTURES_TASK(handle, function): function must be a free function or a static member "
+                  "function, not a lambda or function object: C++ cannot send code to another process, only a "
+                  "name both processes link");
+    using sig = void();
+};
 template <class R, class... A>
 struct fn_traits<R (*)(A...)> {
     using sig = R(A...);

@@ -14,6 +14,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 
+#include <futures/detail/pool_asio_executor.hpp>
 #include <futures/detail/thread_pool_core.hpp>
 #include <futures/detail/zip_source.hpp>
 #include <futures/future.hpp>
@@ -56,7 +57,9 @@ public:
     explicit thread_pool_executor(std::size_t max_workers)
         : thread_pool_executor(thread_pool_options{.max_workers = max_workers}) {}
     explicit thread_pool_executor(thread_pool_options opts)
-        : core_(std::make_shared<detail::thread_pool_core>(std::move(opts))) {}
+        : handler_ex_(detail::default_handler_executor(opts.completion_executor)),
+          core_(std::make_shared<detail::thread_pool_core>(std::move(opts))),
+          asio_(std::make_shared<detail::pool_asio_context>(core_)) {}
 
     /// shutdown(wait=true): queued calls still run; blocks until all have.
     ~thread_pool_executor() { shutdown(true); }
@@ -84,7 +87,9 @@ public:
     /// Never blocks: with max_pending calls queued, the call waits in a FIFO that
     /// workers admit from as they take calls; a shutdown refuses (or, with
     /// cancel_futures, cancels) calls still waiting there.
-    /// Threads and cancellation as future::async_wait, except that a cancellation
+    /// Threads and cancellation as future::async_wait, except that a handler without
+    /// an associated executor runs on completion_executor when the pool has one (as
+    /// Asio runs such handlers on the I/O object's executor), and that a cancellation
     /// through the handler's slot also cancels the call if it has not started.
     template <class... A>
         requires(sizeof...(A) >= 2)
@@ -110,6 +115,17 @@ public:
     /// then does not wait for its own thread).
     void shutdown(bool wait = true, bool cancel_futures = false) { core_->shutdown(wait, cancel_futures); }
 
+    /// The Asio executor of this pool (Asio's standard executor model; converts to
+    /// any_io_executor): asio::post(pool.get_executor(), f), co_spawn(pool.get_executor(),
+    /// ...), bind_executor(pool.get_executor(), h) and strands of it run their
+    /// functions on the pool's threads, queued with submit()'s calls, never inside
+    /// the call that hands them over (blocking.never). Never blocks; after shutdown
+    /// the functions are dropped without running, as a stopped io_context's are; what
+    /// one throws goes to the log (log.hpp). Copies compare equal; they keep the
+    /// pool's queue alive (not the executor object) and may outlive it.
+    using executor_type = detail::thread_pool_asio_executor;
+    executor_type get_executor() const noexcept { return executor_type(asio_); }
+
     std::size_t max_workers() const noexcept { return core_->max_workers(); }
     /// Threads started so far.
     std::size_t thread_count() const { return core_->thread_count(); }
@@ -119,6 +135,7 @@ public:
 private:
     struct submit_initiation {
         std::shared_ptr<detail::thread_pool_core> core;  // shared: a deferred op may start late
+        boost::asio::any_io_executor fallback;           // for handlers without an executor
 
         template <class Handler, class F, class... Args>
         void operator()(Handler&& h, F&& f, Args&&... args) const {
@@ -126,7 +143,7 @@ private:
             auto* t = new detail::pooled_call<R, std::decay_t<F>, std::decay_t<Args>...>(std::forward<F>(f),
                                                                                    std::forward<Args>(args)...);
             boost::intrusive_ptr<detail::state_base> s(t);
-            detail::start_wait<detail::wait_traits<R>>(s, std::forward<Handler>(h), true);
+            detail::start_wait<detail::wait_traits<R>>(s, std::forward<Handler>(h), true, fallback);
             intrusive_ptr_add_ref(t);  // the queue's reference, which post_or_defer takes over
             core->post_or_defer(t);
         }
@@ -144,7 +161,7 @@ private:
         static_assert(boost::asio::completion_token_for<Token, sig>,
                       "async_submit(f, args..., token): the last argument must be a completion token");
         auto& token = std::get<last>(t);
-        return boost::asio::async_initiate<Token, sig>(submit_initiation{core_}, token,
+        return boost::asio::async_initiate<Token, sig>(submit_initiation{core_, handler_ex_}, token,
                                                        std::get<0>(std::forward<Tuple>(t)),
                                                        std::get<I + 1>(std::forward<Tuple>(t))...);
     }
@@ -189,7 +206,9 @@ private:
                              o);
     }
 
+    boost::asio::any_io_executor handler_ex_;  // see detail::default_handler_executor
     std::shared_ptr<detail::thread_pool_core> core_;
+    std::shared_ptr<detail::pool_asio_context> asio_;  // get_executor()'s context
 };
 
 }  // namespace futures

@@ -1,5 +1,6 @@
 // The task registry and the one function every worker kind uses to run a call.
 #include <futures/detail/process/registry.hpp>
+#include <futures/log.hpp>
 #include <futures/throw_with_trace.hpp>
 
 #include <chrono>
@@ -25,6 +26,23 @@ registry& the_registry() {
     return r;
 }
 
+// "it has 3 tasks: a, b, c", at most 10 names: enough to see what is missing.
+std::string registered_names() {
+    auto& r = the_registry();
+    std::lock_guard lk(r.m);
+    if (r.tasks.empty()) return "it has no tasks";
+    std::string s = "it has " + std::to_string(r.tasks.size()) + (r.tasks.size() == 1 ? " task: " : " tasks: ");
+    std::size_t n = 0;
+    for (const auto& [name, entry] : r.tasks) {
+        if (n++ == 10) {
+            s += ", ...";
+            break;
+        }
+        s += (n > 1 ? ", " : "") + name;
+    }
+    return s;
+}
+
 }  // namespace
 
 void register_task(const char* name, const std::string& signature, batch_invoker fn) {
@@ -32,7 +50,7 @@ void register_task(const char* name, const std::string& signature, batch_invoker
     std::lock_guard lk(r.m);
     auto [it, inserted] = r.tasks.try_emplace(name, task_entry{signature, fn});
     if (!inserted && it->second.run != fn) {
-        std::fprintf(stderr, "futures: two tasks are registered as \"%s\"\n", name);
+        log_line(log_level::error, "futures: two tasks are registered as \"" + std::string(name) + "\"");
         std::abort();
     }
 }
@@ -74,7 +92,9 @@ std::variant<const task_entry*, failure> find_call_target(std::string_view task,
     f.phase = failure_phase::lookup;
     if (!t) {
         f.type = "futures::unknown_task";
-        f.what = "no task named \"" + std::string(task) + "\" is registered in the worker";
+        f.what = "no task named \"" + std::string(task) + "\" is registered in the worker (" + registered_names() +
+                 "); if the worker's tasks live in a static library, link it whole: futures_link_tasks() or "
+                 "futures_add_worker(... TASKS lib) in CMake, or $<LINK_LIBRARY:WHOLE_ARCHIVE,lib>";
     } else {
         f.type = "futures::signature_mismatch";
         f.what = "task \"" + std::string(task) + "\" is " + t->signature + " in the worker but " +

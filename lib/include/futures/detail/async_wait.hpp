@@ -15,11 +15,13 @@
 #include <type_traits>
 #include <utility>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/execution.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/system_executor.hpp>
@@ -81,17 +83,30 @@ struct wait_traits<void> {
     }
 };
 
-template <class Traits, class Handler>
+/// Outstanding work on ex until the returned object is destroyed. Standard
+/// executors (any_io_executor, strands of it, io_context executors) through
+/// prefer(outstanding_work.tracked), which every one of them accepts; legacy
+/// (Networking TS) executors through a work guard.
+template <class Ex>
+auto track_work(const Ex& ex) {
+    if constexpr (boost::asio::execution::is_executor<Ex>::value)
+        return boost::asio::prefer(ex, boost::asio::execution::outstanding_work.tracked);
+    else
+        return boost::asio::make_work_guard(ex);
+}
+
+template <class Traits, class Handler, class Default>
 class wait_op {
 public:
     // A handler without an associated executor (a plain lambda, use_future) runs on
-    // the system executor: never inline in whoever completes the future.
-    using executor_type = boost::asio::associated_executor_t<Handler, boost::asio::system_executor>;
+    // the operation's default executor, never inline in whoever completes the
+    // future: a pool's completion_executor when it has one, else the system executor.
+    using executor_type = boost::asio::associated_executor_t<Handler, Default>;
 
-    explicit wait_op(Handler&& h)
-        : ex_(boost::asio::get_associated_executor(h, boost::asio::system_executor())),
+    wait_op(Handler&& h, const Default& fallback)
+        : ex_(boost::asio::get_associated_executor(h, fallback)),
           slot_(boost::asio::get_associated_cancellation_slot(h)),
-          work_(boost::asio::make_work_guard(ex_)),
+          work_(track_work(ex_)),
           handler_(std::move(h)) {}
 
     boost::asio::cancellation_slot slot() const noexcept { return slot_; }
@@ -135,7 +150,7 @@ private:
 
     executor_type ex_;
     boost::asio::cancellation_slot slot_;
-    std::optional<boost::asio::executor_work_guard<executor_type>> work_;
+    std::optional<decltype(track_work(std::declval<const executor_type&>()))> work_;
     std::optional<Handler> handler_;  // only the winner of fired_ touches it
     std::atomic<bool> fired_{false};
 };
@@ -154,12 +169,22 @@ inline std::exception_ptr operation_aborted_exception() {
     return std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted));
 }
 
+/// Where a pool's async_submit runs a handler that has no associated executor:
+/// the pool's completion executor if it has one (Asio's rule: the I/O object's
+/// executor), else the system executor, as future::async_wait does.
+inline boost::asio::any_io_executor default_handler_executor(
+    const std::optional<boost::asio::any_io_executor>& completion) {
+    if (completion) return *completion;
+    return boost::asio::any_io_executor(boost::asio::system_executor());
+}
+
 /// Registers a wait for s on behalf of handler h. cancel_task: a cancellation also
-/// cancels the future (which succeeds only if its call has not started).
-template <class Traits, class Handler>
-void start_wait(boost::intrusive_ptr<state_base> s, Handler&& h, bool cancel_task) {
-    using op_t = wait_op<Traits, std::decay_t<Handler>>;
-    auto op = std::make_shared<op_t>(std::forward<Handler>(h));
+/// cancels the future (which succeeds only if its call has not started). fallback:
+/// where h runs if it has no associated executor.
+template <class Traits, class Handler, class Default = boost::asio::system_executor>
+void start_wait(boost::intrusive_ptr<state_base> s, Handler&& h, bool cancel_task, const Default& fallback = {}) {
+    using op_t = wait_op<Traits, std::decay_t<Handler>, Default>;
+    auto op = std::make_shared<op_t>(std::forward<Handler>(h), fallback);
     // Assign the slot before registering: once registered, the completion may be
     // posted and run (and clear the slot) on another thread at any moment.
     if (auto slot = op->slot(); slot.is_connected()) {

@@ -3,7 +3,9 @@
 // worker-facing half (spawn, frames, exits) is in worker_events.cpp.
 #include <futures/detail/context_work.hpp>
 #include <futures/detail/process/pool_core.hpp>
+#include <futures/detail/process/worker_executable.hpp>
 #include <futures/detail/process/worker_handle.hpp>
+#include <futures/log.hpp>
 #include <futures/process_pool_executor.hpp>
 
 #include <pthread.h>
@@ -45,12 +47,6 @@ std::optional<call_batch> to_batch(const std::optional<task_call>& c) {
     return b;
 }
 
-std::string pick_exe(const std::string& given) {
-    std::string exe = given.empty() ? self_executable() : given;
-    if (::access(exe.c_str(), X_OK) != 0) throw std::invalid_argument("worker executable is not executable: " + exe);
-    return exe;
-}
-
 }  // namespace
 
 pool_core::pool_core(process_pool_options o)
@@ -60,7 +56,7 @@ pool_core::pool_core(process_pool_options o)
       max_restarts_(o.max_restarts),
       max_tasks_per_child_(check_max_tasks(o.max_tasks_per_child)),
       break_on_worker_death_(o.break_on_worker_death),
-      exe_(pick_exe(o.worker_executable)),
+      exe_(resolve_worker_executable(o.worker_executable)),
       initializer_(to_batch(o.initializer)),
       completion_(std::move(o.completion_executor)),
       slot_crashes_(max_workers_, 0),
@@ -116,7 +112,7 @@ void pool_core::run_io() {
             return;
         } catch (const std::exception& e) {
             // Handlers do not throw by design; if one does, say so and keep serving.
-            std::fprintf(stderr, "futures: process pool I/O thread: %s\n", e.what());
+            log_line(log_level::error, std::string("futures: process pool I/O thread: ") + e.what());
         }
     }
 }

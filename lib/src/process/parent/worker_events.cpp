@@ -1,7 +1,9 @@
 // pool_core, worker-facing half, all on the I/O thread: start a worker, read its
 // frames, match its answers to the frames in flight, and settle its end (finalize).
+#include <futures/detail/process/lost_worker.hpp>
 #include <futures/detail/process/pool_core.hpp>
 #include <futures/detail/process/worker_handle.hpp>
+#include <futures/log.hpp>
 #include <futures/remote_error.hpp>
 
 #include <signal.h>
@@ -156,7 +158,7 @@ void pool_core::on_results(const std::shared_ptr<worker>& w, result_frame& rf) {
         }
         if (auto& fs = rf.batches.front().failures; !fs.empty()) {
             const auto& f = fs.front().what;
-            std::fprintf(stderr, "futures: exception in initializer: %s: %s\n", f.type.c_str(), f.what.c_str());
+            log_line(log_level::error, "futures: exception in initializer: " + f.type + ": " + f.what);
             break_pool("A process in the process pool failed its initializer (" + f.type + ": " + f.what +
                        "); the process pool is not usable anymore");
             return;
@@ -228,13 +230,16 @@ void pool_core::finalize(const std::shared_ptr<worker>& w) {
     // those futures must already see the pool's new state.
     if (!expected && !forced_) {
         deaths_.fetch_add(1, std::memory_order_relaxed);
-        if (break_on_worker_death_)
+        if (w->state == worker::phase::starting && w->protocol_error.empty() &&
+            (code == lost_worker_status || code == 0))
+            break_pool(lost_worker_error(exe_, how));  // its main() never runs the loop: restarting cannot help
+        else if (break_on_worker_death_)
             break_pool("A child process terminated abruptly, the process pool is not usable anymore (" + who + how + ")");
         else if (++slot_crashes_[w->slot] > max_restarts_)
             break_pool("worker slot " + std::to_string(w->slot) + " lost " + std::to_string(slot_crashes_[w->slot]) +
                        " workers in a row (last: " + who + how + "); the process pool is not usable anymore");
         else if (w->state == worker::phase::starting || w->state == worker::phase::initializing)
-            std::fprintf(stderr, "futures: %sdied while starting (%s)\n", who.c_str(), how.c_str());
+            log_line(log_level::warning, "futures: " + who + "died while starting (" + how + ")");
     }
     // The front frame was running: its jobs fail. The worker never started the
     // frames behind it (it answers in order): they are queued again, at the front,

@@ -2,6 +2,8 @@
 // their results, until the parent closes the call pipe. Deliberately a plain blocking loop: a
 // worker has nothing else to do, and no threads means nothing to fork-proof.
 #include <futures/detail/process/frame.hpp>
+#include <futures/detail/process/lost_worker.hpp>
+#include <futures/log.hpp>
 #include <futures/detail/process/registry.hpp>
 #include <futures/worker.hpp>
 
@@ -132,14 +134,15 @@ int serve(const worker_args& a) {
 int worker_main(int argc, char** argv) {
     worker_args a;
     if (!parse(argc, argv, a)) {
-        std::fprintf(stderr, "futures: this is a process pool worker; it is started by process_pool_executor\n");
+        detail::log_line(log_level::error, "futures: this is a process pool worker; it is started by process_pool_executor");
         return 2;
     }
+    p::enter_worker_loop();
     try {
         return serve(a);
     } catch (const std::exception& e) {
         // The parent reports our exit status; this line says why.
-        std::fprintf(stderr, "futures worker %d: %s\n", static_cast<int>(::getpid()), e.what());
+        detail::log_line(log_level::error, "futures worker " + std::to_string(::getpid()) + ": " + e.what());
         return 70;  // EX_SOFTWARE
     }
 }
