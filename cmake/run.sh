@@ -130,7 +130,7 @@ fuzz_one() {
     echo "fuzz_$t: FAILED (log: $log)" >&2
     return 1
   fi
-  awk '/stat::number_of_executed_units/ {print $2}' "$log"
+  awk '/stat::number_of_executed_units/ {n = $2} END {print n + 0}' "$log"
 }
 
 run_fuzz() {
