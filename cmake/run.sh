@@ -6,8 +6,12 @@
 #                                      release build of apps/offload_server, then its
 #                                      load benchmark (apps/offload_server/bench.sh) with args
 #   bash cmake/run.sh test             release tests, the install + examples/ consumer
-#                                      check (cmake/consumer_test.sh), TSan and ASan+UBSan test runs;
-#                                      the last line is the grand total "N passed, N failed"
+#                                      check (cmake/consumer_test.sh), TSan and ASan+UBSan test
+#                                      runs, and ~30 s of fuzzing; the last line is the grand
+#                                      total "N passed, N failed"
+#   bash cmake/run.sh fuzz             every decoder's libFuzzer target (test/fuzz),
+#                                      FUZZ_RUNS executions each (default 2,500,000:
+#                                      10 million in all)
 # Environment: BUILD_DIR_ROOT (default: build, relative to the repo root);
 #   FUTURES_SANITIZER_TESTS, a ctest -R regex limiting the two sanitizer runs
 #   (default: every test). Extra TSAN_/ASAN_/UBSAN_OPTIONS are appended to ours;
@@ -24,6 +28,8 @@ BENCH_PACKAGES="python3 python3-joblib"
 # Only for `serve-bench`: the HTTP load generator (wrk2, with its rate option, is
 # not in Debian; plain wrk's --latency gives the percentiles).
 SERVE_BENCH_PACKAGES="wrk"
+# Only for `fuzz` and `test`: libFuzzer comes with clang's runtime, not with g++.
+FUZZ_PACKAGES="clang-14 libclang-rt-14-dev"
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BUILD_DIR_ROOT=${BUILD_DIR_ROOT:-build}
@@ -139,6 +145,63 @@ run_consumer() {
   if ((rc != 0)); then STATUS=1; fi
 }
 
+# The decoders' fuzz targets (test/fuzz), built with clang into $BUILD_DIR_ROOT/fuzz.
+FUZZ_DIR=$BUILD_DIR_ROOT/fuzz
+FUZZ_TARGETS="call_frame result_frame handshake packed"
+build_fuzz() {
+  cmake -S test/fuzz -B "$FUZZ_DIR" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+  cmake --build "$FUZZ_DIR" -j"$JOBS"
+}
+
+# fuzz_one TARGET [libFuzzer args...]: new inputs go to a scratch corpus; the seeds
+# in test/fuzz/corpus are only read. An input over max_len is cut; any single
+# allocation above malloc_limit_mb is reported as a failure: a 64 KiB frame has no
+# business allocating more than a small multiple of itself. Prints the executions.
+fuzz_one() {
+  local t=$1 log
+  shift
+  mkdir -p "$FUZZ_DIR/corpus/$t"
+  log="$FUZZ_DIR/fuzz_$t.log"
+  if ! "$FUZZ_DIR/fuzz_$t" "$FUZZ_DIR/corpus/$t" "test/fuzz/corpus/$t" -max_len=65536 -malloc_limit_mb=4 \
+    -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$FUZZ_DIR/crash-$t-" "$@" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "fuzz_$t: FAILED (log: $log)" >&2
+    return 1
+  fi
+  awk '/stat::number_of_executed_units/ {n = $2} END {print n + 0}' "$log"
+}
+
+run_fuzz() {
+  build_fuzz
+  local t n total=0
+  for t in $FUZZ_TARGETS; do
+    n=$(fuzz_one "$t" -runs="${FUZZ_RUNS:-2500000}") || exit 1
+    echo "fuzz_$t: $n executions, no crash"
+    total=$((total + n))
+  done
+  echo "fuzz: $total executions in all, no crash, no allocation above 4 MiB"
+}
+
+# About 30 s of fuzzing for the test command: one case per target in the totals.
+run_fuzz_smoke() {
+  echo "=== fuzz: ~30 s ==="
+  local t n p=0 f=0 total=0
+  if build_fuzz; then
+    for t in $FUZZ_TARGETS; do
+      if n=$(fuzz_one "$t" -max_total_time=7); then
+        p=$((p + 1)) total=$((total + n))
+      else
+        f=$((f + 1))
+      fi
+    done
+  else
+    f=1
+  fi
+  BREAKDOWN+=("fuzz: $p passed, $f failed ($total executions)")
+  TOTAL_P=$((TOTAL_P + p)) TOTAL_F=$((TOTAL_F + f))
+  if ((f > 0)); then STATUS=1; fi
+}
+
 run_tests() {
   build "${RELEASE[@]}"
   run_ctest release "${RELEASE[0]}"
@@ -154,6 +217,8 @@ run_tests() {
   run_ctest asan "$BUILD_DIR_ROOT/asan" \
     ASAN_OPTIONS="detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+
+  run_fuzz_smoke
 
   echo "=== summary ==="
   printf '%s\n' "${BREAKDOWN[@]}"
@@ -178,8 +243,12 @@ case $cmd in
     exec bash apps/offload_server/bench.sh "${RELEASE[0]}/apps/offload_server/offload_server" "$@"
     ;;
   test)
-    install_packages
+    install_packages $FUZZ_PACKAGES
     run_tests
     ;;
-  *) die "usage: bash cmake/run.sh {demo|bench|serve-bench|test} [args...]" ;;
+  fuzz)
+    install_packages $FUZZ_PACKAGES
+    run_fuzz
+    ;;
+  *) die "usage: bash cmake/run.sh {demo|bench|serve-bench|test|fuzz} [args...]" ;;
 esac

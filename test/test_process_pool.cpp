@@ -287,7 +287,10 @@ BOOST_AUTO_TEST_CASE(map_error_fails_that_element_only) {
     BOOST_TEST(*it == 10);
     ++it;
     BOOST_TEST(*it == 20);
-    BOOST_CHECK_THROW(++it, std::out_of_range);  // the third element, after the first two
+    ++it;
+    BOOST_CHECK_THROW(*it, std::out_of_range);  // the third element, after the first two
+    ++it;
+    BOOST_TEST(*it == 40);  // and the iteration goes on
 }
 
 BOOST_AUTO_TEST_CASE(map_with_buffersize_over_an_infinite_range) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 
 #include <cstdio>
 #include <sstream>
@@ -87,9 +88,46 @@ void state_base::complete(std::unique_lock<std::mutex>& lk, future_state to, boo
         { std::lock_guard park(b.m); }  // a sleeper between its check and its wait holds b.m
         b.cv.notify_all();
     }
-    if (!ls) return;
+    if (ls) run_callbacks(std::move(ls));
+}
+
+// A callback may complete another future, whose callbacks may complete another...
+// (a then() chain): run inline, a chain of a million continuations would need a
+// million nested frames. So past a small nesting depth a completion's callbacks
+// are queued on this thread instead, and the outermost completion runs them once
+// its own callbacks have returned: same thread, same order along the chain, and
+// constant stack whatever the chain's length.
+void state_base::run_callbacks(std::unique_ptr<listeners> ls) {
+    struct queued {
+        boost::intrusive_ptr<state_base> state;
+        std::unique_ptr<listeners> ls;
+    };
+    constexpr unsigned max_depth = 8;
+    thread_local unsigned depth = 0;
+    thread_local std::deque<queued> later;
+    if (depth >= max_depth) {
+        try {
+            later.push_back({boost::intrusive_ptr<state_base>(this), std::move(ls)});
+            return;
+        } catch (...) {  // out of memory: run them here rather than not at all
+        }
+    }
+    ++depth;
+    invoke_callbacks(*ls);
+    ls.reset();  // may drop the last reference to the next future of a chain
+    if (depth == 1) {
+        while (!later.empty()) {
+            queued q = std::move(later.front());
+            later.pop_front();
+            q.state->invoke_callbacks(*q.ls);
+        }
+    }
+    --depth;
+}
+
+void state_base::invoke_callbacks(listeners& ls) {
     // Registration order, outside the lock, on the completing thread (as Python).
-    for (auto& cb : ls->callbacks) {
+    for (auto& cb : ls.callbacks) {
         try {
             cb(*this);
         } catch (...) {

@@ -11,6 +11,11 @@
 // registration order, after the future's lock is released; a callback added to a
 // future that is already done runs at once on the caller's thread. (An executor
 // may publish elsewhere: see thread_pool_options::completion_executor.)
+// Completions nest (a callback that completes another future, as then() chains
+// do) only a few levels deep: beyond that, the inner future's callbacks run on the
+// same thread right after the outermost completion's callbacks return, so a chain
+// of any length completes in constant stack. A callback must therefore not block
+// waiting for a future that it completes itself, directly or through a chain.
 // async_wait(token) is the Asio form of waiting: its handler runs on the
 // handler's associated executor, never inline (detail/async_wait.hpp).
 #include <chrono>

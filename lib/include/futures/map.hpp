@@ -1,9 +1,11 @@
 #pragma once
 // The lazy result of executor.map(): a single-pass range in input order, shared by
-// every executor. Semantics are Python 3.14's: results come in input order; the
-// first element whose call threw rethrows from begin()/++ and ends the iteration,
-// cancelling what has not started; so does the timeout; destroying the range
-// cancels what has not started.
+// every executor. Semantics are those of CPython's main branch (gh-108518), not
+// 3.14's: results come in input order; an element whose call threw (or whose chunk
+// could not run: a broken pool, a cancelled chunk) is a position like any other,
+// whose dereference rethrows that exception, and the iteration goes on with the
+// next results. The timeout throws from begin()/++, ends the iteration and cancels
+// what has not started; destroying the range cancels what has not started.
 #include <cstddef>
 #include <algorithm>
 #include <deque>
@@ -100,7 +102,7 @@ public:
             return e ? *e : nullptr;
         }
     }
-    value_type&& take(std::size_t i) {
+    value_type take(std::size_t i) {  // by value: vector<bool> hands out proxies
         if constexpr (compact)
             return std::move(values_[i]);
         else
@@ -117,13 +119,21 @@ private:
 template <class R>
 using chunk_future = future<chunk_result<R>>;
 
+/// A submitted chunk and how many elements it holds (each of them fails if the
+/// chunk's call as a whole does).
+template <class R>
+struct pending_chunk {
+    chunk_future<R> future;
+    std::size_t size = 0;
+};
+
 /// Reads the next chunk of inputs and submits it; nullopt when the input is
 /// exhausted or the executor is gone.
 template <class R>
 class chunk_source {
 public:
     virtual ~chunk_source() = default;
-    virtual std::optional<chunk_future<R>> submit_next() = 0;
+    virtual std::optional<pending_chunk<R>> submit_next() = 0;
 };
 
 inline void validate(const map_options& o) {
@@ -143,8 +153,13 @@ public:
         using value_type = map_result::value_type;
         using difference_type = std::ptrdiff_t;
         iterator() = default;
-        value_type& operator*() const { return *r_->current_; }
-        value_type* operator->() const { return &*r_->current_; }
+        /// The element's value; rethrows what its call threw (the iteration goes on
+        /// with ++), every time it is dereferenced.
+        value_type& operator*() const {
+            if (r_->error_) std::rethrow_exception(r_->error_);
+            return *r_->current_;
+        }
+        value_type* operator->() const { return &**this; }
         iterator& operator++() {
             r_->advance();
             return *this;
@@ -155,7 +170,7 @@ public:
     private:
         friend class map_result;
         explicit iterator(map_result* r) : r_(r) {}
-        bool at_end() const { return !r_->current_; }
+        bool at_end() const { return !r_->current_ && !r_->error_; }
         map_result* r_ = nullptr;
     };
 
@@ -174,7 +189,8 @@ public:
     map_result& operator=(map_result&&) = delete;
     ~map_result() { cancel_rest(); }
 
-    /// Waits for the first result (may throw what its call threw, or timeout_error).
+    /// Waits for the first result (may throw timeout_error; a failed element throws
+    /// when dereferenced).
     iterator begin() {
         if (!started_) {
             started_ = true;
@@ -187,14 +203,16 @@ public:
 private:
     void advance() {
         current_.reset();
+        error_ = nullptr;
         for (;;) {
-            if (pos_ < chunk_.size()) {
+            if (pos_ < chunk_size_) {
                 const std::size_t i = pos_++;
-                if (auto e = chunk_.error_at(i)) {
-                    cancel_rest();
-                    std::rethrow_exception(e);
-                }
-                current_.emplace(chunk_.take(i));
+                if (chunk_error_)
+                    error_ = chunk_error_;
+                else if (auto e = chunk_.error_at(i))
+                    error_ = std::move(e);
+                else
+                    current_.emplace(chunk_.take(i));
                 return;
             }
             // Python refills first, then waits for the oldest chunk.
@@ -205,21 +223,25 @@ private:
                     src_.reset();
             }
             if (pending_.empty()) return;  // exhausted
-            auto f = std::move(pending_.front());
+            auto [f, size] = std::move(pending_.front());
             pending_.pop_front();
             if (deadline_ && !f.native_state()->wait_until(*deadline_)) {
                 f.cancel();
                 cancel_rest();
                 throw timeout_error("map() results not ready before the timeout");
             }
+            chunk_error_ = nullptr;
             try {
                 // Moved out, not copied: a chunk future never leaves this range.
                 auto& st = static_cast<detail::shared_state<detail::chunk_result<R>>&>(*f.native_state());
                 st.wait();
                 chunk_ = st.take();
+                chunk_size_ = chunk_.size();
             } catch (...) {
-                cancel_rest();  // the call itself failed (e.g. a broken pool)
-                throw;
+                // The call itself failed (e.g. a broken pool): each of its elements does.
+                chunk_ = {};
+                chunk_error_ = std::current_exception();
+                chunk_size_ = size;
             }
             pos_ = 0;
         }
@@ -228,12 +250,14 @@ private:
     void cancel_rest() noexcept {
         for (auto& f : pending_) {
             try {
-                f.cancel();
+                f.future.cancel();
             } catch (...) {
             }
         }
         pending_.clear();
         chunk_ = {};
+        chunk_error_ = nullptr;
+        chunk_size_ = 0;
         pos_ = 0;
         src_.reset();
     }
@@ -241,10 +265,13 @@ private:
     std::unique_ptr<detail::chunk_source<R>> src_;
     bool buffered_;
     std::optional<detail::clock::time_point> deadline_;
-    std::deque<detail::chunk_future<R>> pending_;
+    std::deque<detail::pending_chunk<R>> pending_;
     detail::chunk_result<R> chunk_;
+    std::exception_ptr chunk_error_;  // the current chunk's call failed as a whole
+    std::size_t chunk_size_ = 0;
     std::size_t pos_ = 0;
     std::optional<value_type> current_;
+    std::exception_ptr error_;  // the current element failed
     bool started_ = false;
 };
 

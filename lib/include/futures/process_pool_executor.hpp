@@ -38,6 +38,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 
+#include <futures/detail/check_options.hpp>
 #include <futures/detail/process/pool_core.hpp>
 #include <futures/detail/zip_source.hpp>
 #include <futures/future.hpp>
@@ -48,7 +49,8 @@
 namespace futures {
 
 struct process_pool_options {
-    /// Worker processes at most. Unset: the usable cores. 0 throws std::invalid_argument.
+    /// Worker processes at most. Unset: the usable cores. 0 or more than 65536 throws
+    /// std::invalid_argument.
     std::optional<std::size_t> max_workers{};
     /// Runs once in each new worker before its first call (make_call(task, args...)).
     /// If it fails, the pool is broken: pending and later calls fail with
@@ -58,7 +60,8 @@ struct process_pool_options {
     /// Unset: never. 0 throws std::invalid_argument.
     std::optional<std::size_t> max_tasks_per_child{};
     /// Beyond Python: the most calls queued (not yet sent to a worker) at once;
-    /// submit() blocks while the queue is full. 0: unbounded.
+    /// submit() blocks while the queue is full. 0: unbounded. Above PTRDIFF_MAX
+    /// throws std::invalid_argument.
     std::size_t max_pending = 0;
     /// The worker binary (worker.hpp). Empty: this executable, relaunched; its main()
     /// must call run_worker_if_requested() first (if it does not, the relaunched copy
@@ -75,7 +78,8 @@ struct process_pool_options {
     /// Python's behaviour: the first worker death breaks the whole pool.
     bool break_on_worker_death = false;
     /// Hard cap on one frame (the calls sent to a worker at once, or their results),
-    /// both directions.
+    /// both directions. Below 4096 or above 2^32 - 1 (the frame header's 32 bits)
+    /// throws std::invalid_argument.
     std::size_t max_frame_bytes = std::size_t(1) << 30;
     /// Beyond Python: where futures complete (results are deserialized, done-callbacks
     /// and executor-less then() continuations run), e.g. the executor of the program's
@@ -115,7 +119,7 @@ public:
     /// to the I/O thread, which blocks every signal, so SIGPIPE neither kills this
     /// process nor runs the program's handler.
     explicit process_pool_executor(process_pool_options opts)
-        : handler_ex_(detail::default_handler_executor(opts.completion_executor)),
+        : handler_ex_((detail::check_options(opts), detail::default_handler_executor(opts.completion_executor))),
           core_(std::make_shared<detail::process::pool_core>(std::move(opts))) {}
 
     /// shutdown(wait=true). Must not run on the pool's I/O thread (in a done-callback

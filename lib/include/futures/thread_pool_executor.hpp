@@ -15,6 +15,7 @@
 #include <boost/asio/async_result.hpp>
 
 #include <futures/detail/pool_asio_executor.hpp>
+#include <futures/detail/check_options.hpp>
 #include <futures/detail/thread_pool_core.hpp>
 #include <futures/detail/zip_source.hpp>
 #include <futures/future.hpp>
@@ -23,8 +24,8 @@
 namespace futures {
 
 struct thread_pool_options {
-    /// Threads at most. Unset: min(32, usable cores + 4), as Python. 0 throws
-    /// std::invalid_argument.
+    /// Threads at most. Unset: min(32, usable cores + 4), as Python. 0 or more than
+    /// 65536 throws std::invalid_argument.
     std::optional<std::size_t> max_workers{};
     /// Threads are named "<prefix>_<index>" (default prefix "ThreadPool-<n>"); Linux
     /// shows the first 15 bytes in top -H, ps -L and gdb.
@@ -33,7 +34,8 @@ struct thread_pool_options {
     /// is broken: queued and later submits fail with broken_thread_pool.
     std::function<void()> initializer{};
     /// Beyond Python: the most calls queued (submitted, not yet started) at once;
-    /// submit() blocks while the queue is full. 0: unbounded, as Python.
+    /// submit() blocks while the queue is full. 0: unbounded, as Python. Above
+    /// PTRDIFF_MAX throws std::invalid_argument.
     std::size_t max_pending = 0;
     /// Beyond Python: where finished calls are published. Unset: a call's future
     /// is completed, and its done-callbacks run, on the worker thread that ran it.
@@ -56,8 +58,9 @@ public:
     thread_pool_executor() : thread_pool_executor(thread_pool_options{}) {}
     explicit thread_pool_executor(std::size_t max_workers)
         : thread_pool_executor(thread_pool_options{.max_workers = max_workers}) {}
+    /// Throws std::invalid_argument, naming the option, for options that cannot work.
     explicit thread_pool_executor(thread_pool_options opts)
-        : handler_ex_(detail::default_handler_executor(opts.completion_executor)),
+        : handler_ex_((detail::check_options(opts), detail::default_handler_executor(opts.completion_executor))),
           core_(std::make_shared<detail::thread_pool_core>(std::move(opts))),
           asio_(std::make_shared<detail::pool_asio_context>(core_)) {}
 

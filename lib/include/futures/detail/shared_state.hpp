@@ -130,6 +130,8 @@ private:
         std::vector<waiter*> waiters;
     };
     void complete(std::unique_lock<std::mutex>& lk, future_state to, bool failed);
+    void run_callbacks(std::unique_ptr<listeners> ls);
+    void invoke_callbacks(listeners& ls);
     listeners& listeners_locked();
 
     std::atomic<future_state> st_{future_state::pending};

@@ -26,7 +26,7 @@ public:
         : submit_(std::move(submit)), chunksize_(chunksize), views_(std::views::all(std::forward<Rs>(rs))...),
           its_(std::apply([](auto&... v) { return std::tuple(std::ranges::begin(v)...); }, views_)) {}
 
-    std::optional<chunk_future<R>> submit_next() override {
+    std::optional<pending_chunk<R>> submit_next() override {
         chunk_.clear();
         chunk_.reserve(std::min<std::size_t>(chunksize_, 4096));
         while (chunk_.size() < chunksize_ && !at_end()) {
@@ -34,7 +34,10 @@ public:
             std::apply([](auto&... it) { (++it, ...); }, its_);
         }
         if (chunk_.empty()) return std::nullopt;
-        return submit_(chunk_);
+        const std::size_t size = chunk_.size();  // submit_ may move the chunk out
+        auto f = submit_(chunk_);
+        if (!f) return std::nullopt;
+        return pending_chunk<R>{std::move(*f), size};
     }
 
 private:

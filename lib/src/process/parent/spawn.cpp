@@ -91,6 +91,28 @@ struct close_inherited_fds {
     }
 };
 
+// A daemon runs with stdin, stdout or stderr closed (0<&-, >&-, 2>&-). A worker
+// gets /dev/null for each standard stream that would not survive exec (closed, or
+// close-on-exec: one of this process's own fds that took the free number), so
+// that what a task reads or prints goes nowhere rather than into a protocol pipe
+// or an error.
+struct std_streams_or_dev_null {
+    template <class Launcher>
+    bp2::error_code on_exec_setup(Launcher&, const bp2::filesystem::path&, const char* const*) {
+        for (int fd = 0; fd <= 2; ++fd) {
+            const int flags = ::fcntl(fd, F_GETFD);
+            if (flags >= 0 && !(flags & FD_CLOEXEC)) continue;
+            const int n = ::open("/dev/null", O_RDWR);
+            if (n < 0) return bp2::error_code(errno, bp2::system_category());
+            if (n != fd) {
+                if (::dup2(n, fd) < 0) return bp2::error_code(errno, bp2::system_category());
+                ::close(n);
+            }
+        }
+        return {};
+    }
+};
+
 // 1.81 never reaps a child whose exec failed (P2), and that child calls exit(),
 // flushing the parent's stdio buffers a second time (#514). The members are
 // variadic because 1.81 detects them with one arity and calls them with another.
@@ -110,13 +132,35 @@ struct reap_failed_exec {
 
 constexpr int pipe_bytes = 1 << 20;
 
+// pipe2 returns the lowest free numbers: 0-2 if the program closed a standard
+// stream. Those must never carry the protocol: the worker refuses them, and in this
+// process the program's next printf would write into a worker's pipe.
+int above_stdio(int fd) {
+    if (fd > 2) return fd;
+    const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    const int err = errno;
+    ::close(fd);
+    if (moved < 0) throw std::system_error(err, std::generic_category(), "fcntl(F_DUPFD_CLOEXEC)");
+    return moved;
+}
+
 struct fd_pair {
     int r = -1, w = -1;
     fd_pair() {
         int p[2];
         if (::pipe2(p, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
-        r = p[0];
-        w = p[1];
+        try {
+            r = above_stdio(p[0]);
+        } catch (...) {
+            ::close(p[1]);
+            throw;
+        }
+        try {
+            w = above_stdio(p[1]);
+        } catch (...) {
+            ::close(r);
+            throw;
+        }
         // A frame of a busy pool is up to a few hundred KiB: with the default 64 KiB
         // pipe it crosses in many partial writes, each a wake-up of the other side.
         // The unprivileged maximum (fs/pipe-max-size, 1 MiB by default) takes it at
@@ -144,7 +188,8 @@ spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context
     bp2::error_code ec;
     // The executor overload: the context overload ignores ec in 1.81 (P3).
     auto proc = launcher(spawn_ctx.get_executor(), ec, exe, args, protocol_fds{calls.r, results.w, me},
-                         close_inherited_fds{}, reset_signals{&signal_mask}, reap_failed_exec{});
+                         close_inherited_fds{}, std_streams_or_dev_null{}, reset_signals{&signal_mask},
+                         reap_failed_exec{});
     if (::getpid() != me) ::_exit(127);  // never let a forked child run on (P4)
     if (ec) throw std::system_error(ec, "cannot start worker " + exe);
     // Re-home the child on the pool's context: the spawn context only forks.

@@ -85,7 +85,9 @@ void pool_core::read_next(const std::shared_ptr<worker>& w, std::size_t want) {
         try {
             // Every complete frame in the buffer, in order; then room for the rest
             // of a partial one, so that it arrives in as few reads as it can.
-            while (auto len = announced(w->in.data(), max_frame_)) {
+            while (auto len = announced(w->in.data(), w->state == worker::phase::starting
+                                                          ? std::min(max_frame_, max_handshake_frame)
+                                                          : max_frame_)) {
                 const std::size_t whole = frame_header_size + *len, have = w->in.data().size();
                 if (have < whole) {
                     next = std::max(next, whole - have);

@@ -46,6 +46,7 @@
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 
+#include <futures/detail/process/bounded_archive.hpp>
 #include <futures/serialization.hpp>
 
 namespace futures::detail::process {
@@ -151,15 +152,6 @@ private:
     std::string& s_;
 };
 
-/// Reads a complete buffer in place (frames are decoded only once complete).
-class view_inbuf : public std::streambuf {
-public:
-    explicit view_inbuf(std::string_view v) {
-        char* b = const_cast<char*>(v.data());
-        setg(b, b, b + v.size());
-    }
-};
-
 /// Serializes the values in order into `out` (appending): raw bytes if they are
 /// all bitwise, else one archive.
 template <class... T>
@@ -183,8 +175,9 @@ std::string to_bytes(const T&... v) {
     return out;
 }
 
-/// Loads values in order; throws boost::archive::archive_exception on short input
-/// (and, for bitwise values, on any size but the exact one).
+/// Loads values in order; throws boost::archive::archive_exception on short input,
+/// on a length beyond the input's end (bounded_archive.hpp) and, for bitwise
+/// values, on any size but the exact one.
 template <class... T>
 void from_bytes(std::string_view in, T&... v) {
     if constexpr ((is_bitwise_v<T> && ...)) {
@@ -195,8 +188,8 @@ void from_bytes(std::string_view in, T&... v) {
         const char* p = in.data();
         (raw_get(p, v), ...);
     } else {
-        view_inbuf sb(in);
-        boost::archive::binary_iarchive ia(sb, archive_flags);
+        bounded_inbuf sb(in);
+        bounded_iarchive ia(sb, archive_flags);
         ((ia >> v), ...);
     }
 }

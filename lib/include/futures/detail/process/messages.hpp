@@ -135,3 +135,15 @@ FUTURES_DETAIL_WIRE_TYPE(result_batch)
 FUTURES_DETAIL_WIRE_TYPE(call_frame)
 FUTURES_DETAIL_WIRE_TYPE(result_frame)
 #undef FUTURES_DETAIL_WIRE_TYPE
+
+// The least wire size of the types that come in vectors (bounded_archive.hpp): every
+// field at its smallest (empty strings and lists). test_frame_lengths checks these
+// against a default-constructed value's encoding.
+namespace futures::detail::process {
+template <>
+struct wire_floor<call_batch> : std::integral_constant<std::size_t, 45> {};
+template <>
+struct wire_floor<result_batch> : std::integral_constant<std::size_t, 48> {};
+template <>
+struct wire_floor<indexed_failure> : std::integral_constant<std::size_t, 32> {};
+}  // namespace futures::detail::process

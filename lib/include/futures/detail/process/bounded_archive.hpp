@@ -1,0 +1,122 @@
+#pragma once
+// The archive every value and message is read with: Boost's binary input archive,
+// except that each length it reads (a string's size, a vector's element count) is
+// checked against the bytes that remain in the input before anything is
+// allocated. Boost resizes first and reads afterwards, so a frame of 91 bytes that
+// claims a 256 MiB string made the reader allocate 256 MiB before failing; here it
+// fails at once with the same archive_exception a short input throws, and the
+// caller's error handling (a failed call, a lost worker) is unchanged.
+//
+// A vector's element count is checked against its elements' least wire size
+// (wire_floor): the raw size of an arithmetic element, the specialisations the
+// protocol's own types declare (messages.hpp), nothing for an empty type, one byte
+// otherwise. So what a lying length can make us allocate is bounded by the input's
+// size times a small factor (sizeof(T) / wire_floor<T>). Other containers (map,
+// list, deque, set) grow one loaded element at a time in Boost; their counts are
+// checked at a byte per element (a list of empty values longer than what remains
+// of its input is refused).
+#include <cstddef>
+#include <cstring>
+#include <streambuf>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <boost/archive/archive_exception.hpp>
+#include <boost/archive/binary_iarchive_impl.hpp>
+#include <boost/archive/detail/register_archive.hpp>
+#include <boost/serialization/collection_size_type.hpp>
+#include <boost/serialization/array_optimization.hpp>
+
+namespace futures::detail::process {
+
+/// The most a worker's handshake frame (one `hello`, a few dozen bytes) may
+/// announce: a starting worker cannot make the parent buffer max_frame_bytes.
+constexpr std::size_t max_handshake_frame = 256;
+
+/// The least number of bytes one T takes on the wire (see above).
+template <class T>
+struct wire_floor
+    : std::integral_constant<std::size_t, std::is_arithmetic_v<T> ? sizeof(T) : std::is_empty_v<T> ? 0 : 1> {};
+
+/// Reads a complete buffer in place, and says how much of it is left.
+class bounded_inbuf : public std::streambuf {
+public:
+    explicit bounded_inbuf(std::string_view v) {
+        char* b = const_cast<char*>(v.data());
+        setg(b, b, b + v.size());
+    }
+    std::size_t remaining() const noexcept { return static_cast<std::size_t>(egptr() - gptr()); }
+    /// The length field at the read position (a std::size_t, as Boost's binary
+    /// archives write string sizes and collection counts), without consuming it.
+    bool peek_length(std::size_t& n) const noexcept {
+        if (remaining() < sizeof n) return false;
+        std::memcpy(&n, gptr(), sizeof n);
+        return true;
+    }
+};
+
+class bounded_iarchive
+    : public boost::archive::binary_iarchive_impl<bounded_iarchive, char, std::char_traits<char>> {
+    using base = boost::archive::binary_iarchive_impl<bounded_iarchive, char, std::char_traits<char>>;
+    friend class boost::archive::detail::interface_iarchive<bounded_iarchive>;
+    friend class boost::archive::basic_binary_iarchive<bounded_iarchive>;
+    friend class boost::archive::load_access;
+
+public:
+    bounded_iarchive(bounded_inbuf& in, unsigned flags) : base(in, flags), in_(in) { init(flags); }
+
+protected:
+    template <class T>
+    void load_override(T& t) {
+        base::load_override(t);
+    }
+    void load_override(std::string& s) {
+        check(1);
+        base::load_override(s);
+    }
+    // A vector's count is not at the read position when the vector comes in: the
+    // first vector of each type is preceded by its class information. So the
+    // vector notes its elements' floor, and the count is checked once read (Boost
+    // reads it first of all, and reserves right after).
+    template <class T, class A>
+    void load_override(std::vector<T, A>& v) {
+        floor_ = wire_floor<T>::value;
+        base::load_override(v);
+    }
+    void load_override(boost::serialization::collection_size_type& count) {
+        base::load_override(count);
+        const std::size_t each = floor_;
+        floor_ = 1;  // any other collection: at least a byte per element
+        if (each != 0 && std::size_t(count) > in_.remaining() / each) refuse("length beyond the end of the input");
+    }
+    // Boost reads a bool's byte straight into the bool: any byte but 0 or 1 would
+    // make a bool with undefined behaviour.
+    void load_override(bool& b) {
+        unsigned char c = 0;
+        base::load_override(c);
+        if (c > 1) refuse("a bool that is neither 0 nor 1");
+        b = c != 0;
+    }
+
+private:
+    // Throws unless the string length at the read position fits in what follows
+    // it. A length that is not there at all is left to Boost's own error.
+    void check(std::size_t each) const {
+        std::size_t n = 0;
+        if (!in_.peek_length(n)) return;
+        if (n > (in_.remaining() - sizeof n) / each) refuse("length beyond the end of the input");
+    }
+    [[noreturn]] static void refuse(const char* what) {
+        throw boost::archive::archive_exception(boost::archive::archive_exception::input_stream_error, what);
+    }
+
+    bounded_inbuf& in_;
+    std::size_t floor_ = 1;
+};
+
+}  // namespace futures::detail::process
+
+BOOST_SERIALIZATION_REGISTER_ARCHIVE(futures::detail::process::bounded_iarchive)
+BOOST_SERIALIZATION_USE_ARRAY_OPTIMIZATION(futures::detail::process::bounded_iarchive)

@@ -1,0 +1,53 @@
+#include <futures/detail/check_options.hpp>
+#include <futures/process_pool_executor.hpp>
+#include <futures/thread_pool_executor.hpp>
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace futures::detail {
+namespace {
+
+void check_max_workers(const std::optional<std::size_t>& n) {
+    if (!n) return;
+    if (*n == 0) throw std::invalid_argument("max_workers must be greater than 0");
+    if (*n > max_workers_limit)
+        throw std::invalid_argument("max_workers must be at most " + std::to_string(max_workers_limit) + ", not " +
+                                    std::to_string(*n));
+}
+
+// Both pools count queued calls in a signed integer.
+void check_max_pending(std::size_t n) {
+    if (n > std::size_t(PTRDIFF_MAX))
+        throw std::invalid_argument("max_pending must be at most " + std::to_string(PTRDIFF_MAX) +
+                                    " (0 means unbounded), not " + std::to_string(n));
+}
+
+void check_completion_executor(const std::optional<boost::asio::any_io_executor>& ex) {
+    if (ex && !*ex) throw std::invalid_argument("completion_executor is set but holds no executor");
+}
+
+}  // namespace
+
+void check_options(const thread_pool_options& o) {
+    check_max_workers(o.max_workers);
+    check_max_pending(o.max_pending);
+    check_completion_executor(o.completion_executor);
+}
+
+void check_options(const process_pool_options& o) {
+    check_max_workers(o.max_workers);
+    check_max_pending(o.max_pending);
+    check_completion_executor(o.completion_executor);
+    if (o.max_tasks_per_child && *o.max_tasks_per_child == 0)
+        throw std::invalid_argument("max_tasks_per_child must be >= 1");
+    if (o.max_frame_bytes < min_frame_bytes || o.max_frame_bytes > max_frame_bytes_limit)
+        throw std::invalid_argument("max_frame_bytes must be between " + std::to_string(min_frame_bytes) + " and " +
+                                    std::to_string(max_frame_bytes_limit) + ", not " +
+                                    std::to_string(o.max_frame_bytes));
+    if (o.initializer && o.initializer->task.empty())
+        throw std::invalid_argument("initializer names no task (build it with make_call)");
+}
+
+}  // namespace futures::detail
