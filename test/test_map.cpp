@@ -1,6 +1,6 @@
 // thread_pool_executor::map(): Python 3.14's Executor.map, with chunksize honoured.
 // Mirrors CPython's executor.py map tests and test_thread_pool.py (see
-// shared/docs/python-reference.md §1.6, §2.4, §2.5, §3.4). Where Python's main
+// docs/python.md, "Executor and map"). Where Python's main
 // branch differs from 3.14 (iteration continuing after an exception), we follow 3.14:
 // the first exception ends the iteration.
 //

@@ -14,7 +14,8 @@ struct config {
     bool quick = false;  // smaller N: a CI smoke run, figures not meaningful
     int repeat = 3;      // each measurement is repeated; best and median are reported
     std::string python;  // the interpreter that runs python_anchors.py; empty: no Python
-    std::string anchors = "/work/shared/bench/python_anchors.py";  // --anchors overrides
+    // Relative to the repo root, where cmake/run.sh runs the bench; --anchors overrides.
+    std::string anchors = "../shared/bench/python_anchors.py";
 };
 
 /// One line of the final summary: a target ratio and what was measured. Targets are
