@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,11 @@ void learn(p::frame_builder& b, const std::string& task, std::uint64_t per_call_
     b.timing().learn(task, per_call_ns * calls, calls);
 }
 
+// Limits with every field named (the default frame cap), so -Wextra stays quiet.
+p::frame_limits limits(std::size_t max_workers, std::optional<std::size_t> per_child = std::nullopt) {
+    return {.max_workers = max_workers, .max_tasks_per_child = per_child, .max_frame = p::default_max_frame};
+}
+
 // One builder, its queue and one ready worker.
 struct scene {
     p::frame_builder b;
@@ -64,7 +70,7 @@ struct scene {
     std::vector<queued> jobs;
     p::worker_record w = ready_worker();
 
-    explicit scene(p::frame_limits limits = {.max_workers = 1}) : b(limits) {}
+    explicit scene(p::frame_limits l = limits(1)) : b(l) {}
     // `n` calls of `task`, known to take per_call_ns each (0: never seen to finish).
     scene& with(const std::string& task, std::size_t n, std::uint64_t per_call_ns, std::size_t bytes = 4) {
         if (per_call_ns) learn(b, task, per_call_ns);
@@ -124,7 +130,7 @@ BOOST_AUTO_TEST_CASE(neighbours_of_different_tasks_get_a_batch_each) {
 }
 
 BOOST_AUTO_TEST_CASE(a_frame_takes_a_quarter_of_one_workers_share_counting_every_worker_the_pool_may_start) {
-    scene s({.max_workers = 2});
+    scene s(limits(2));
     s.with("sq", 80, 100);
     auto f = s.next();
     BOOST_TEST(f.record.jobs.size() == 10u);  // 80 / (4 rounds * 2 workers)
@@ -197,7 +203,7 @@ BOOST_AUTO_TEST_CASE(a_cancelled_job_leaves_the_queue_without_a_place_in_the_fra
 }
 
 BOOST_AUTO_TEST_CASE(max_tasks_per_child_caps_the_frame_and_then_the_worker) {
-    scene s({.max_workers = 1, .max_tasks_per_child = 3});
+    scene s(limits(1, 3));
     s.with("sq", 40, 1'000);
     s.w.jobs_sent = 1;
     auto f = s.next();
