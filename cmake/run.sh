@@ -54,20 +54,19 @@ install_packages() {
   fi
 }
 
-# build DIR [cmake -D args...] [-- build args...]
-build() {
-  local dir=$1 cfg=() tgt=()
-  shift
-  while (($#)) && [[ $1 != -- ]]; do cfg+=("$1"); shift; done
-  (($#)) && shift && tgt=("$@")
-  cmake -S . -B "$dir" -G Ninja "${cfg[@]}"
-  cmake --build "$dir" -j"$JOBS" "${tgt[@]}"
-}
+# The three configurations are CMakePresets.json's release, tsan and asan-ubsan
+# (flags and cache variables live there); only their directories are set here.
+RELEASE_DIR=$BUILD_DIR_ROOT/release
+TSAN_DIR=$BUILD_DIR_ROOT/tsan
+ASAN_DIR=$BUILD_DIR_ROOT/asan
 
-# -O2 -g -DNDEBUG: what users get. The sanitizer builds below instead keep
-# assertions on and use -O1, the usual speed/report-quality trade-off.
-RELEASE=("$BUILD_DIR_ROOT/release" -DCMAKE_BUILD_TYPE=RelWithDebInfo)
-SAN_COMMON=(-DFUTURES_BUILD_APPS=OFF -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g")
+# build PRESET DIR [build args...]
+build() {
+  local preset=$1 dir=$2
+  shift 2
+  cmake --preset "$preset" -B "$dir"
+  cmake --build "$dir" -j"$JOBS" "$@"
+}
 
 TOTAL_P=0 TOTAL_F=0 TOTAL_S=0 STATUS=0
 BREAKDOWN=()
@@ -203,18 +202,18 @@ run_fuzz_smoke() {
 }
 
 run_tests() {
-  build "${RELEASE[@]}"
-  run_ctest release "${RELEASE[0]}"
+  build release "$RELEASE_DIR"
+  run_ctest release "$RELEASE_DIR"
   run_consumer
 
   local tsan="halt_on_error=1:second_deadlock_stack=1:exitcode=66"
   # Reviewed false positives (e.g. from uninstrumented libstdc++) go in test/tsan.supp.
   if [[ -f test/tsan.supp ]]; then tsan+=":suppressions=$PWD/test/tsan.supp"; fi
-  build "$BUILD_DIR_ROOT/tsan" -DFUTURES_SANITIZE=thread "${SAN_COMMON[@]}"
-  run_ctest tsan "$BUILD_DIR_ROOT/tsan" TSAN_OPTIONS="$tsan${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
+  build tsan "$TSAN_DIR"
+  run_ctest tsan "$TSAN_DIR" TSAN_OPTIONS="$tsan${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
 
-  build "$BUILD_DIR_ROOT/asan" -DFUTURES_SANITIZE=address "${SAN_COMMON[@]}"
-  run_ctest asan "$BUILD_DIR_ROOT/asan" \
+  build asan-ubsan "$ASAN_DIR"
+  run_ctest asan "$ASAN_DIR" \
     ASAN_OPTIONS="detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 
@@ -234,13 +233,13 @@ case $cmd in
   demo | bench)
     [[ -d apps/$cmd ]] || die "apps/$cmd does not exist"
     if [[ $cmd == bench ]]; then install_packages $BENCH_PACKAGES; else install_packages; fi
-    build "${RELEASE[@]}" -- --target "$cmd"
-    exec "${RELEASE[0]}/apps/$cmd/$cmd" "$@"
+    build release "$RELEASE_DIR" --target "$cmd"
+    exec "$RELEASE_DIR/apps/$cmd/$cmd" "$@"
     ;;
   serve-bench)
     install_packages $SERVE_BENCH_PACKAGES
-    build "${RELEASE[@]}" -- --target offload_server
-    exec bash apps/offload_server/bench.sh "${RELEASE[0]}/apps/offload_server/offload_server" "$@"
+    build release "$RELEASE_DIR" --target offload_server
+    exec bash apps/offload_server/bench.sh "$RELEASE_DIR/apps/offload_server/offload_server" "$@"
     ;;
   test)
     install_packages $FUZZ_PACKAGES

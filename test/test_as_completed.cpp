@@ -1,5 +1,5 @@
-// futures::as_completed — CPython's test_as_completed.py (python-reference §1.5,
-// §2.3) adapted: futures already done come first in input order, then the rest in
+// futures::as_completed — CPython's test_as_completed.py (docs/python.md,
+// "as_completed") adapted: futures already done come first in input order, then the rest in
 // completion order; duplicates are yielded once; both cancelled states count as done
 // (cpython#109934); the deadline starts at the call (as Python's docs say, unlike
 // CPython, which starts it at the first next()); futures already done are yielded

@@ -5,7 +5,7 @@
 // a generous bound, futures_test::event and timed result() only. Every io_context
 // is run on the main thread, so handler-side checks record and the main thread
 // asserts. Coroutines never create a capturing lambda inside a co_await
-// expression (GCC 12 double free, boost-1.81-notes §2.5).
+// expression (GCC 12 double free, docs/boost-1.81.md, "Asio").
 //
 // Pool calls make no assertions (Boost.Test is not thread-safe); they only wait.
 // TSan: exceptions are created on workers and read here; see test/tsan.supp.

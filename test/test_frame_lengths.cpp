@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include <futures/detail/process/frame.hpp>
+#include <futures/detail/process/protocol/frame.hpp>
 #include <futures/process_pool_executor.hpp>
 #include <futures/worker.hpp>
 

@@ -1,6 +1,6 @@
 // futures::future — the state machine, blocking accessors, callbacks, repr,
 // then() and when_all/when_any. Mirrors CPython's test_future.py (FutureTests,
-// python-reference §2.1) plus the C++-only surface.
+// docs/python.md, "Future") plus the C++-only surface.
 //
 // Rules: assertions only on the main thread; other threads record into variables
 // that are read after join. No sleeps: threads meet through events, futures, or the

@@ -1,8 +1,8 @@
 // thread_pool_executor::map(): Python 3.14's Executor.map, with chunksize honoured.
 // Mirrors CPython's executor.py map tests and test_thread_pool.py (see
-// shared/docs/python-reference.md §1.6, §2.4, §2.5, §3.4). Where Python's main
-// branch differs from 3.14 (iteration continuing after an exception), we follow
-// main: a failed element throws when dereferenced and the iteration goes on.
+// docs/python.md, "Executor and map"). Where Python's main branch differs from
+// 3.14 (iteration continuing after an exception), we follow main: a failed element
+// throws when dereferenced and the iteration goes on.
 //
 // Rules followed here: no sleeping to wait for something; every blocking call has a
 // timeout or is covered by the per-test watchdog; assertions only on the main thread.

@@ -1,7 +1,7 @@
 // thread_pool_executor: submit, threads, names, initializer, shutdown, max_pending.
 // Mirrors CPython's test_thread_pool.py, test_shutdown.py (thread rows), test_init.py
-// and executor.py where they apply (see shared/docs/python-reference.md §1.6, §1.7,
-// §2.4, §2.5, §2.7, §2.9, §3.3).
+// and executor.py where they apply (see docs/python.md: "Executor and map", "Thread
+// pool", "Bounded queue").
 //
 // Rules followed here: no sleeping to wait for something (events, futures and the
 // library's timed calls only); every blocking call has a timeout or is covered by the
@@ -728,7 +728,7 @@ BOOST_AUTO_TEST_CASE(call_can_wait_on_another_future_of_the_same_pool) {
 }
 
 // ---------------------------------------------------------------------------------
-// max_pending: bounded queue (python-reference §3.3, bpo-29595)
+// max_pending: bounded queue (docs/python.md, "Bounded queue"; bpo-29595)
 // ---------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(max_pending_blocks_submit_until_a_slot_frees) {

@@ -1,4 +1,4 @@
-// futures::wait — CPython's test_wait.py (python-reference §1.4, §2.2) adapted:
+// futures::wait — CPython's test_wait.py (docs/python.md, "wait") adapted:
 // both lists keep input order and are de-duplicated, and both cancelled states count
 // as done (cpython#109934), so CPython's "CANCELLED_FUTURE is in not_done" rows
 // become "it is in done".

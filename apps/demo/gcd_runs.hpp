@@ -1,6 +1,6 @@
 #pragma once
-// Timed gcd runs shared by the thread-pool part (seed_gcd.cpp) and the process-pool
-// part (seed_gcd_process.cpp), so both time the same way.
+// Timed gcd runs shared by the thread-pool part (gcd.cpp) and the process-pool
+// part (gcd_process.cpp), so both time the same way.
 #include <chrono>
 #include <cstdint>
 #include <utility>

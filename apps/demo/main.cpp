@@ -24,15 +24,15 @@ struct part {
 };
 
 const std::vector<part> parts = {
-    {"io", "seed 004: 10 sleep-1s tasks on 2 and 10 threads (~6 s)", demo::seed_004_io},
-    {"gcd", "seeds 000/003: brute-force gcd, serial vs map on 2 and 4 threads (~4 s)", demo::seed_gcd},
+    {"io", "seed 004: 10 sleep-1s tasks on 2 and 10 threads (~6 s)", demo::io},
+    {"gcd", "seeds 000/003: brute-force gcd, serial vs map on 2 and 4 threads (~4 s)", demo::gcd},
     // The process-pool half.
-    {"gcd-process", "seeds 000/003: gcd, serial vs 2 threads vs 2 and 4 processes (~6 s)", demo::seed_gcd_process},
+    {"gcd-process", "seeds 000/003: gcd, serial vs 2 threads vs 2 and 4 processes (~6 s)", demo::gcd_process},
     {"fib", "seed 002: fib(15..31) on 3 processes, submit + as_completed with a remote error, then map (~1 s)",
-     demo::seed_002_fib},
+     demo::fib},
     {"chunksize", "seed 002: map(f, 1..99999) on 3 processes, chunksize 1 vs N/(4W) vs automatic (~5 s)",
-     demo::seed_002_chunks},
-    {"pi", "seed 004: 4 pi series on 1, 2 and 4 processes (~3 s)", demo::seed_004_pi},
+     demo::chunksize},
+    {"pi", "seed 004: 4 pi series on 1, 2 and 4 processes (~3 s)", demo::pi},
 };
 
 std::string part_list() {

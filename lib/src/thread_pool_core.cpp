@@ -1,3 +1,4 @@
+#include <futures/detail/admission_rules.hpp>
 #include <futures/detail/context_work.hpp>
 #include <futures/log.hpp>
 #include <futures/detail/spin.hpp>
@@ -5,30 +6,19 @@
 #include <futures/thread_pool_executor.hpp>
 
 #include <pthread.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <utility>
 
-#include <boost/asio/execution/outstanding_work.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/prefer.hpp>
 #include <boost/core/demangle.hpp>
 
 namespace futures::detail {
 namespace {
 
-std::size_t usable_cores() {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-    return std::max(1u, std::thread::hardware_concurrency());
-}
-
+// Python's default: enough threads for I/O-bound calls, never more than 32.
 std::size_t pick_max_workers(const std::optional<std::size_t>& n) {
-    if (!n) return std::min<std::size_t>(32, usable_cores() + 4);
-    if (*n == 0) throw std::invalid_argument("max_workers must be greater than 0");
-    return *n;
+    return checked_max_workers(n, std::min<std::size_t>(32, usable_cores() + 4));
 }
 
 std::string pick_prefix(std::string prefix) {
@@ -191,8 +181,7 @@ void thread_pool_core::finish(work_item* w) noexcept {
         return;
     }
     try {
-        auto keep = context_work(*completion_ex_);  // see context_work.hpp
-        boost::asio::post(*completion_ex_, publisher(shared_from_this(), w));
+        post_completion(*completion_ex_, publisher(shared_from_this(), w));
     } catch (...) {
         // Could not post (out of memory): publishing here beats never publishing.
         w->publish();
@@ -203,7 +192,7 @@ void thread_pool_core::finish(work_item* w) noexcept {
 void thread_pool_core::hold_work() {
     std::lock_guard lk(work_m_);
     if (tracked_calls_++ == 0)
-        work_.emplace(boost::asio::prefer(*completion_ex_, boost::asio::execution::outstanding_work.tracked));
+        work_.emplace(tracked_work(*completion_ex_));
 }
 
 void thread_pool_core::drop_work() noexcept {
@@ -331,11 +320,13 @@ std::exception_ptr thread_pool_core::refusal() {
 }
 
 void thread_pool_core::throw_refusal() {
-    if (broken_flag_.load()) {
+    std::string why;
+    const bool broken = broken_flag_.load();
+    if (broken) {
         std::lock_guard lk(m_);
-        throw broken_thread_pool(broken_);
+        why = broken_;
     }
-    throw std::runtime_error("cannot schedule new futures after shutdown");
+    detail::throw_refusal<broken_thread_pool>(broken, why);
 }
 
 void thread_pool_core::shutdown(bool wait, bool cancel_futures) {

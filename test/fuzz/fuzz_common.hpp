@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include <futures/detail/process/frame.hpp>
+#include <futures/detail/process/protocol/frame.hpp>
 
 namespace fuzz {
 

@@ -9,7 +9,7 @@
 #include <tuple>
 #include <vector>
 
-#include <futures/detail/process/frame.hpp>
+#include <futures/detail/process/protocol/frame.hpp>
 
 namespace p = futures::detail::process;
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
 #pragma once
 // process_pool_executor: Python's ProcessPoolExecutor for registered tasks
-// (task.hpp) run in worker processes (worker.hpp). How a call travels, and which
-// thread does what: see detail/process/pool_core.hpp.
+// (task.hpp) run in worker processes (worker.hpp). How a call travels: the picture
+// in detail/process/pool_core.hpp, and hop by hop in docs/design.md.
 //
 // Which thread runs what:
 //  - The calling thread: submit() and map() serialize the arguments there, and
@@ -11,7 +11,7 @@
 //    it spawns and reaps the workers and does all pipe I/O. It is the only thread
 //    that forks, which is why it never runs on a user's io_context: in Boost 1.81,
 //    forking while another thread uses the same io_context breaks the child
-//    (boost-1.81-notes §10 P4). It blocks every signal, so no signal handler of
+//    (docs/boost-1.81.md, "Spawning"). It blocks every signal, so no signal handler of
 //    the program runs there. Workers start with default signal handlers (a signal
 //    can never run the parent's handlers in a worker before it execs) and the
 //    signal mask of the thread that made the first submit().
@@ -39,68 +39,16 @@
 #include <boost/asio/async_result.hpp>
 
 #include <futures/detail/check_options.hpp>
+#include <futures/detail/process/parent/submit_job.hpp>
 #include <futures/detail/process/pool_core.hpp>
 #include <futures/detail/zip_source.hpp>
 #include <futures/future.hpp>
 #include <futures/map.hpp>
+#include <futures/process_pool_options.hpp>
 #include <futures/remote_error.hpp>
 #include <futures/task.hpp>
 
 namespace futures {
-
-struct process_pool_options {
-    /// Worker processes at most. Unset: the usable cores. 0 or more than 65536 throws
-    /// std::invalid_argument.
-    std::optional<std::size_t> max_workers{};
-    /// Runs once in each new worker before its first call (make_call(task, args...)).
-    /// If it fails, the pool is broken: pending and later calls fail with
-    /// broken_process_pool, as in Python.
-    std::optional<task_call> initializer{};
-    /// A worker is replaced after this many calls (a map chunk counts as one).
-    /// Unset: never. 0 throws std::invalid_argument.
-    std::optional<std::size_t> max_tasks_per_child{};
-    /// Beyond Python: the most calls queued (not yet sent to a worker) at once;
-    /// submit() blocks while the queue is full. 0: unbounded. Above PTRDIFF_MAX
-    /// throws std::invalid_argument.
-    std::size_t max_pending = 0;
-    /// The worker binary (worker.hpp). Empty: this executable, relaunched; its main()
-    /// must call run_worker_if_requested() first (if it does not, the relaunched copy
-    /// exits at once and the pool breaks with an error that says so). A name without
-    /// '/' is looked up in PATH as execvp() does; a path with '/' is relative to the
-    /// current directory. Resolved to an absolute path when the pool is constructed.
-    std::string worker_executable{};
-    /// Beyond Python: a worker that dies fails only the calls it was running (the
-    /// frame it was on: one call, or several calls of tasks known to be short that
-    /// the pool sent together), and is replaced; calls sent ahead to it that it had
-    /// not started are run by another worker. A slot whose workers die this many times in a row (without a call
-    /// completing in between) breaks the pool instead: against crash loops.
-    std::size_t max_restarts = 3;
-    /// Python's behaviour: the first worker death breaks the whole pool.
-    bool break_on_worker_death = false;
-    /// Hard cap on one frame (the calls sent to a worker at once, or their results),
-    /// both directions. Below 4096 or above 2^32 - 1 (the frame header's 32 bits)
-    /// throws std::invalid_argument.
-    std::size_t max_frame_bytes = std::size_t(1) << 30;
-    /// Beyond Python: where futures complete (results are deserialized, done-callbacks
-    /// and executor-less then() continuations run), e.g. the executor of the program's
-    /// own io_context. Unset: the pool's I/O thread. Each completion is posted there,
-    /// and from submit() until it has run the executor counts outstanding work, so
-    /// that io_context's run() does not return while this pool's futures are pending.
-    /// Its context must outlive the pool and keep running until the futures complete:
-    /// a completion it never runs leaves its future pending. Spawning and pipe I/O
-    /// stay on the pool's own thread.
-    std::optional<boost::asio::any_io_executor> completion_executor{};
-};
-
-/// What process_pool_executor::stats() reports.
-struct process_pool_stats {
-    std::size_t max_workers = 0;  ///< the option, or the usable cores
-    std::size_t workers = 0;      ///< live worker processes (starting, idle or busy)
-    std::size_t queued = 0;       ///< calls not yet sent to a worker (async_submit's FIFO included)
-    std::size_t running = 0;      ///< calls sent to a worker and not answered yet (a map chunk counts its items)
-    std::uint64_t completed = 0;  ///< calls a worker answered (with a value or an exception)
-    std::uint64_t worker_deaths = 0;  ///< workers that died unexpectedly (each one is replaced unless the pool broke)
-};
 
 /// Runs registered tasks in a pool of worker processes, started on demand.
 class process_pool_executor {
@@ -227,23 +175,6 @@ public:
     process_pool_stats stats() const { return core_->stats(); }
 
 private:
-    // The job of one submit: one call, one future.
-    template <class R>
-    struct submit_job final : detail::process::job {
-        void complete(const detail::process::result_slice& rs, pid_t pid) override {
-            auto& st = static_cast<detail::shared_state<R>&>(*state);
-            rs.for_each(1, [&](const detail::process::failure* f, std::string_view bytes) {
-                detail::stored_t<R> v{};
-                if (auto e = detail::process::read_result<R>(f, bytes, task, pid, v))
-                    st.try_set_exception(std::move(e));
-                else if constexpr (std::is_void_v<R>)
-                    st.try_set_value();
-                else
-                    st.try_set_value(std::move(v));
-            });
-        }
-    };
-
     // The job that carries t(args...) to a worker and completes fut; null if the
     // arguments cannot be sent (fut then holds the serialization_error).
     template <class R, class... A, class... X>
@@ -252,7 +183,7 @@ private:
                                                           X&&... args) {
         detail::process::packed_values bytes;
         if (!serialize_args(core, t, fut, bytes, std::forward<X>(args)...)) return nullptr;
-        auto j = std::make_shared<submit_job<R>>();
+        auto j = std::make_shared<detail::process::submit_job<R>>();
         j->state = fut.native_state();
         j->task = t.name();
         j->signature = t.signature();
@@ -300,8 +231,7 @@ private:
             typename task<R(A...)>::args_tuple tuple(std::forward<X>(args)...);
             out.append_with([&](std::string& b) { detail::process::save_to(b, tuple); });
         } catch (const std::exception& e) {
-            fut.set_exception(serialization_error("cannot serialize the arguments of task \"" + std::string(t.name()) +
-                                                  "\": " + e.what()));
+            fut.set_exception(detail::process::unserializable_args(t.name(), e.what()));
             return false;
         }
         if (out.byte_size() > core.max_frame()) {
@@ -321,4 +251,4 @@ private:
 
 }  // namespace futures
 
-#include <futures/detail/process/map_chunks.hpp>
+#include <futures/impl/process_pool_executor.hpp>

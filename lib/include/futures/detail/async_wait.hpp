@@ -1,6 +1,6 @@
 #pragma once
 // Implementation of future<T>::async_wait and any_future::async_wait: a future as
-// an Asio asynchronous operation (boost-1.81-notes §2.2 for the rules followed).
+// an Asio asynchronous operation (docs/boost-1.81.md, "Asio", for the rules followed).
 //
 // One heap object per wait (wait_op) is shared by the two things that may finish
 // the wait: the future's done-callback and the handler's cancellation slot. An

@@ -2,9 +2,9 @@
 // Adaptive waiting: spin briefly before blocking, and learn how long is worth it.
 //
 // On an idle 2-vCPU VM a futex wake of a sleeping CPU costs 20-50 us (the
-// hypervisor halts idle vCPUs; boost-1.81-notes §10.2) while a handoff through a
-// cache line costs ~1 us, so a waiter that is about to be served should not go to
-// sleep. On a busy machine the opposite holds: wakes are fast (~2 us), and a
+// hypervisor halts idle vCPUs; docs/boost-1.81.md, "Floor figures") while a
+// handoff through a cache line costs ~1 us, so a waiter that is about to be
+// served should not go to sleep. On a busy machine the opposite holds: wakes are fast (~2 us), and a
 // spinner may be sitting on the CPU that the thread it waits for needs. So each
 // call site keeps, per thread, a budget that doubles after a spin that succeeded
 // and halves after one that failed (never below a short probe), and the caller

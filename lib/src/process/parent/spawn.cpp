@@ -1,4 +1,6 @@
-#include <futures/detail/process/spawn.hpp>
+// Starting one worker process: Boost.Process v2 with the initializers that work
+// around its 1.81 defects (spawn.hpp; docs/boost-1.81.md, "Spawning").
+#include <futures/detail/process/parent/spawn.hpp>
 #include <futures/worker.hpp>
 
 #include <fcntl.h>

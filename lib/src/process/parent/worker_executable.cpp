@@ -1,6 +1,6 @@
 #include <futures/detail/process/lost_worker.hpp>
-#include <futures/detail/process/spawn.hpp>
-#include <futures/detail/process/worker_executable.hpp>
+#include <futures/detail/process/parent/spawn.hpp>
+#include <futures/detail/process/parent/worker_executable.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // The out-of-line parts of bounded_iarchive (bounded_archive.hpp), instantiated
 // here as Boost's own library does for binary_iarchive.
-#include <futures/detail/process/bounded_archive.hpp>
+#include <futures/detail/process/protocol/bounded_archive.hpp>
 
 #include <boost/archive/impl/archive_serializer_map.ipp>
 #include <boost/archive/impl/basic_binary_iarchive.ipp>

@@ -1,8 +1,8 @@
 // The worker process: handshake, then read a call frame, run its batches, write
 // their results, until the parent closes the call pipe. Deliberately a plain blocking loop: a
 // worker has nothing else to do, and no threads means nothing to fork-proof.
-#include <futures/detail/process/frame.hpp>
 #include <futures/detail/process/lost_worker.hpp>
+#include <futures/detail/process/protocol/frame.hpp>
 #include <futures/log.hpp>
 #include <futures/detail/process/registry.hpp>
 #include <futures/worker.hpp>
@@ -84,8 +84,8 @@ void write_results(int fd, p::result_frame&& results, std::size_t max_frame) {
 // Before blocking in read(), watch the pipe for a while: a parent that sends the
 // next call within microseconds (a submit -> result loop, or the next frame of a
 // busy pool) then finds this process on a CPU instead of paying the wake-up of a
-// sleeping one (~40 us on the 2-vCPU VMs we target; boost-1.81-notes §10.2). The
-// cost is bounded: at most `spin` of CPU after each frame.
+// sleeping one (~40 us on the 2-vCPU VMs we target; docs/boost-1.81.md, "Floor
+// figures"). The cost is bounded: at most `spin` of CPU after each frame.
 void linger_for_input(int fd) {
     constexpr auto spin = std::chrono::microseconds(50);
     const auto until = std::chrono::steady_clock::now() + spin;
@@ -104,7 +104,7 @@ int serve(const worker_args& a) {
     // in the heap for the next frame instead of mapping and unmapping it each time
     // (every fresh page is a page fault, expensive on VMs).
     ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    ::mallopt(M_TRIM_THRESHOLD, static_cast<int>(p::kept_buffer_limit));
 
     p::write_all(a.out, p::encode_frame(p::make_hello(), a.max_frame));
     std::string buf;

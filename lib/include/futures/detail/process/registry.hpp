@@ -11,8 +11,8 @@
 #include <utility>
 #include <variant>
 
-#include <futures/detail/process/archive.hpp>
-#include <futures/detail/process/messages.hpp>
+#include <futures/detail/process/protocol/archive.hpp>
+#include <futures/detail/process/protocol/messages.hpp>
 
 namespace futures::detail::process {
 

@@ -4,6 +4,7 @@
 // here so that the pool core is not a template. Consecutive jobs of one task may
 // travel in one call_batch; each job then reads its own slice of the answer.
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -15,7 +16,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include <futures/detail/process/messages.hpp>
+#include <futures/detail/process/protocol/messages.hpp>
 #include <futures/detail/shared_state.hpp>
 #include <futures/remote_error.hpp>
 
@@ -93,6 +94,13 @@ struct job {
 private:
     std::uint32_t calls_ = 0;
 };
+
+/// The pool's queue of jobs not yet sent (I/O thread only).
+using job_queue = std::deque<std::shared_ptr<job>>;
+
+/// The serialization_error of a call whose arguments could not be serialized (what:
+/// the serializer's message), in the parent or the worker alike.
+std::exception_ptr unserializable_args(std::string_view task, const char* what);
 
 /// The exception a worker's failure report turns into in the parent: remote_error,
 /// or remote_exception<E> for common standard exceptions.

@@ -10,13 +10,12 @@
 #include <string>
 #include <string_view>
 
-#include <futures/detail/process/messages.hpp>
+#include <futures/detail/process/protocol/limits.hpp>
+#include <futures/detail/process/protocol/messages.hpp>
 
 namespace futures::detail::process {
 
 constexpr std::size_t frame_header_size = 4;
-/// Default cap on one frame's payload.
-constexpr std::size_t default_max_frame = std::size_t(1) << 30;
 
 /// A frame that is larger than the cap, or does not decode.
 class frame_error : public std::runtime_error {

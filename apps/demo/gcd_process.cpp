@@ -83,7 +83,7 @@ double run_dataset(const char* name, const std::vector<gcd_workload::pair>& pair
 
 }  // namespace
 
-int seed_gcd_process() {
+int gcd_process() {
     std::printf("== seeds 000 / 003: brute-force gcd, serial vs threads vs processes ==\n");
     int status = 0;
     const double s000 = run_dataset(

@@ -114,7 +114,7 @@ int map_variant(const futures::task<std::int64_t(int)>& task, const char* title,
 
 }  // namespace
 
-int seed_002_fib() {
+int fib() {
     std::printf("== seed 002: fib(15..31) on process_pool_executor(%zu) ==\n", max_proc);
     int status = submit_as_completed();
     status |= map_variant(fib_task, "plain fib, all of 15..31 (the seed's first listing)", false);

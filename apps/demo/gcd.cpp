@@ -75,7 +75,7 @@ double run_dataset(const dataset& d, int& status) {
 
 }  // namespace
 
-int seed_gcd() {
+int gcd() {
     const unsigned cores = std::thread::hardware_concurrency();
     std::printf("== seeds 000 / 003: brute-force gcd, serial vs thread_pool_executor.map (nproc=%u) ==\n", cores);
     int status = 0;

@@ -4,7 +4,7 @@
 //
 // Rules as in test_asio.cpp: no sleeps; io_context::run_for with a generous bound;
 // handler-side code records, the main thread asserts; no capturing lambda inside a
-// co_await expression (GCC 12, boost-1.81-notes §2.5).
+// co_await expression (GCC 12, docs/boost-1.81.md, "Asio").
 #define BOOST_TEST_MODULE process_asio
 #define BOOST_TEST_NO_MAIN
 // First, and everything: FUTURES_TASK (in process/tasks.hpp) must compile after the

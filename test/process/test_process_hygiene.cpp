@@ -21,6 +21,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <futures/detail/process/parent/spawn.hpp>  // self_executable
 #include <futures/process_pool_executor.hpp>
 
 #include "process/helpers.hpp"

@@ -53,7 +53,7 @@ run_result run(int thread_num) {
 
 }  // namespace
 
-int seed_004_io() {
+int io() {
     std::printf("== seed 004: %d IO tasks (sleep 1 s each), submit + futures::wait ==\n", task_count);
     std::printf("$ t 2 10\n");
     std::fflush(stdout);

@@ -1,5 +1,6 @@
-// Turns a worker's failure report into the exception the parent's future holds.
-#include <futures/detail/process/job.hpp>
+// The errors a job's future may hold: a worker's failure report turned into an
+// exception, and the arguments that could not be sent.
+#include <futures/detail/process/parent/job.hpp>
 #include <futures/remote_error.hpp>
 
 #include <new>
@@ -27,6 +28,11 @@ bool rebuild_as(std::string_view name, const failure& f, remote_details& d, std:
 }
 
 }  // namespace
+
+std::exception_ptr unserializable_args(std::string_view task, const char* what) {
+    return std::make_exception_ptr(
+        serialization_error("cannot serialize the arguments of task \"" + std::string(task) + "\": " + what));
+}
 
 std::exception_ptr rebuild_exception(const failure& f, const std::string& task, pid_t pid) {
     remote_details d(f.type, f.what, f.traceback, pid);

@@ -41,7 +41,7 @@ double run(const std::vector<int>& numbers, const row& r, std::vector<double>& o
 
 }  // namespace
 
-int seed_002_chunks() {
+int chunksize() {
     std::vector<int> numbers;
     for (int x = 1; x <= n_items; ++x) numbers.push_back(x);
     const std::size_t explicit_chunk = numbers.size() / (workers * 4);  // divmod(len, W * 4)[0]

@@ -1,6 +1,6 @@
 #pragma once
 // Starting one worker process with Boost.Process v2, working around its 1.81
-// defects (boost-1.81-notes §1.6): every inherited fd but the two protocol pipes and
+// defects (docs/boost-1.81.md, "Spawning"): every inherited fd but the two protocol pipes and
 // the standard streams is closed in the child (P1), a failed exec is reaped (P2),
 // the fork happens on a private io_context that no other thread touches (P4), and
 // no signal can run the parent's handlers in the child before it execs.

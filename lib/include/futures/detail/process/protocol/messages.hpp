@@ -13,8 +13,8 @@
 #include <boost/serialization/level.hpp>
 #include <boost/serialization/tracking.hpp>
 
-#include <futures/detail/process/archive.hpp>
-#include <futures/detail/process/packed.hpp>
+#include <futures/detail/process/protocol/archive.hpp>
+#include <futures/detail/process/protocol/packed.hpp>
 
 namespace futures::detail::process {
 

@@ -3,8 +3,8 @@
 #define BOOST_TEST_MODULE process_protocol
 #include <boost/test/unit_test.hpp>
 
-#include <futures/detail/process/frame.hpp>
-#include <futures/detail/process/job.hpp>
+#include <futures/detail/process/protocol/frame.hpp>
+#include <futures/detail/process/parent/job.hpp>
 #include <futures/detail/process/registry.hpp>
 #include <futures/remote_error.hpp>
 

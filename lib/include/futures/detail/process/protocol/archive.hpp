@@ -46,7 +46,7 @@
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 
-#include <futures/detail/process/bounded_archive.hpp>
+#include <futures/detail/process/protocol/bounded_archive.hpp>
 #include <futures/serialization.hpp>
 
 namespace futures::detail::process {

@@ -61,7 +61,7 @@ run_result run(std::size_t process_num) {
 
 }  // namespace
 
-int seed_004_pi() {
+int pi() {
     std::printf("== seed 004: 4 pi series on process_pool_executor with 1, 2, 4 processes ==\n");
     int status = 0;
     // The formula, checked at the seed's own n against what it printed.

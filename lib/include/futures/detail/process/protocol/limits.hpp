@@ -1,0 +1,15 @@
+#pragma once
+// Sizes both ends of the protocol agree on, in one place.
+#include <cstddef>
+
+namespace futures::detail::process {
+
+/// Default cap on one frame's payload (process_pool_options::max_frame_bytes).
+constexpr std::size_t default_max_frame = std::size_t(1) << 30;
+
+/// A buffer that carries frames keeps its memory for the next frame (fresh pages
+/// cost a page fault each, expensive on VMs), unless it grew past this: then it is
+/// given back once used, so one huge frame does not pin its size for good.
+constexpr std::size_t kept_buffer_limit = std::size_t(64) << 20;
+
+}  // namespace futures::detail::process

@@ -1,0 +1,71 @@
+#pragma once
+// process_pool_executor's options and the counters its stats() reports: a header of
+// their own, so that the pool's compiled core reads them without the executor's
+// templates.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <futures/detail/process/protocol/limits.hpp>
+#include <futures/task.hpp>
+
+namespace futures {
+
+struct process_pool_options {
+    /// Worker processes at most. Unset: the usable cores. 0 or more than 65536 throws
+    /// std::invalid_argument.
+    std::optional<std::size_t> max_workers{};
+    /// Runs once in each new worker before its first call (make_call(task, args...)).
+    /// If it fails, the pool is broken: pending and later calls fail with
+    /// broken_process_pool, as in Python.
+    std::optional<task_call> initializer{};
+    /// A worker is replaced after this many calls (a map chunk counts as one).
+    /// Unset: never. 0 throws std::invalid_argument.
+    std::optional<std::size_t> max_tasks_per_child{};
+    /// Beyond Python: the most calls queued (not yet sent to a worker) at once;
+    /// submit() blocks while the queue is full. 0: unbounded. Above PTRDIFF_MAX
+    /// throws std::invalid_argument.
+    std::size_t max_pending = 0;
+    /// The worker binary (worker.hpp). Empty: this executable, relaunched; its main()
+    /// must call run_worker_if_requested() first (if it does not, the relaunched copy
+    /// exits at once and the pool breaks with an error that says so). A name without
+    /// '/' is looked up in PATH as execvp() does; a path with '/' is relative to the
+    /// current directory. Resolved to an absolute path when the pool is constructed.
+    std::string worker_executable{};
+    /// Beyond Python: a worker that dies fails only the calls it was running (the
+    /// frame it was on: one call, or several calls of tasks known to be short that
+    /// the pool sent together), and is replaced; calls sent ahead to it that it had
+    /// not started are run by another worker. A slot whose workers die this many times in a row (without a call
+    /// completing in between) breaks the pool instead: against crash loops.
+    std::size_t max_restarts = 3;
+    /// Python's behaviour: the first worker death breaks the whole pool.
+    bool break_on_worker_death = false;
+    /// Hard cap on one frame (the calls sent to a worker at once, or their results),
+    /// both directions. Below 4096 or above 2^32 - 1 (the frame header's 32 bits)
+    /// throws std::invalid_argument.
+    std::size_t max_frame_bytes = detail::process::default_max_frame;
+    /// Beyond Python: where futures complete (results are deserialized, done-callbacks
+    /// and executor-less then() continuations run), e.g. the executor of the program's
+    /// own io_context. Unset: the pool's I/O thread. Each completion is posted there,
+    /// and from submit() until it has run the executor counts outstanding work, so
+    /// that io_context's run() does not return while this pool's futures are pending.
+    /// Its context must outlive the pool and keep running until the futures complete:
+    /// a completion it never runs leaves its future pending. Spawning and pipe I/O
+    /// stay on the pool's own thread.
+    std::optional<boost::asio::any_io_executor> completion_executor{};
+};
+
+/// What process_pool_executor::stats() reports.
+struct process_pool_stats {
+    std::size_t max_workers = 0;  ///< the option, or the usable cores
+    std::size_t workers = 0;      ///< live worker processes (starting, idle or busy)
+    std::size_t queued = 0;       ///< calls not yet sent to a worker (async_submit's FIFO included)
+    std::size_t running = 0;      ///< calls sent to a worker and not answered yet (a map chunk counts its items)
+    std::uint64_t completed = 0;  ///< calls a worker answered (with a value or an exception)
+    std::uint64_t worker_deaths = 0;  ///< workers that died unexpectedly (each one is replaced unless the pool broke)
+};
+
+}  // namespace futures

@@ -1,0 +1,147 @@
+// One worker's pipes: frames out in order, frames cut out of the byte stream coming
+// back, and the worker's end reported once it is reaped and its pipe drained.
+#include <futures/detail/process/parent/pipe_channel.hpp>
+#include <futures/detail/process/protocol/frame.hpp>
+
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <optional>
+
+#include <boost/asio/write.hpp>
+
+namespace futures::detail::process {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+// "exit code 3" or "signal 11 (SIGSEGV)"; code/sig receive the parts.
+std::string describe_status(int status, std::optional<int>& code, std::optional<int>& sig) {
+    if (WIFSIGNALED(status)) {
+        sig = WTERMSIG(status);
+        const char* abbrev = ::sigabbrev_np(*sig);
+        return "signal " + std::to_string(*sig) + (abbrev ? std::string(" (SIG") + abbrev + ")" : "");
+    }
+    code = WIFEXITED(status) ? WEXITSTATUS(status) : status;
+    return "exit code " + std::to_string(*code);
+}
+
+// The payload length announced by the frame header at the start of d, if the
+// header is there yet; throws frame_error above the cap.
+std::optional<std::size_t> announced(std::string_view d, std::size_t max_frame) {
+    if (d.size() < frame_header_size) return std::nullopt;
+    std::array<unsigned char, frame_header_size> h{};
+    std::memcpy(h.data(), d.data(), h.size());
+    return decode_header(h, max_frame);
+}
+}  // namespace
+
+pipe_channel::pipe_channel(spawned_worker s, channel_events& events, std::size_t max_frame)
+    : io_(std::move(s)), events_(events), max_frame_(max_frame), pid_(io_.proc.id()) {}
+
+void pipe_channel::start() {
+    io_.proc.async_wait([self = shared_from_this()](error_code ec, int) {
+        self->exited_ = true;
+        self->status_ = ec ? 0 : self->io_.proc.native_exit_code();
+        if (ec) self->protocol_error_ = "waiting for the worker failed: " + ec.message();
+        self->report_if_gone();
+    });
+    read_next();
+}
+
+void pipe_channel::send(const message& m) {
+    // Straight into the output buffer, whose capacity is reused: a large frame then
+    // costs no fresh pages.
+    encode_frame_to(writing_ ? out_next_ : out_, m, max_frame_);
+    if (!writing_) start_write();
+}
+
+void pipe_channel::start_write() {
+    writing_ = true;
+    asio::async_write(io_.calls, asio::buffer(out_), [self = shared_from_this()](error_code ec, std::size_t) {
+        self->writing_ = false;
+        self->out_.clear();  // keeps its capacity for the next frame
+        if (self->out_.capacity() > kept_buffer_limit) self->out_.shrink_to_fit();  // but not a huge one
+        // A worker that cannot take its calls will not answer them: make sure it
+        // ends, so that its loss fails them instead of leaving them pending.
+        if (ec) {
+            self->out_next_.clear();
+            if (!self->exited_) {
+                if (self->protocol_error_.empty()) self->protocol_error_ = "writing the call failed: " + ec.message();
+                ::kill(self->pid_, SIGKILL);
+            }
+            return;
+        }
+        if (!self->out_next_.empty()) {
+            std::swap(self->out_, self->out_next_);
+            self->start_write();
+        }
+    });
+}
+
+void pipe_channel::close() {
+    error_code ec;
+    io_.calls.close(ec);  // EOF: the worker leaves its loop and exits 0
+}
+
+void pipe_channel::kill(int sig) {
+    if (!exited_) ::kill(pid_, sig);  // not reaped yet: the pid is still ours
+}
+
+void pipe_channel::fail(std::string why) {
+    if (protocol_error_.empty()) protocol_error_ = std::move(why);
+    kill(SIGKILL);
+    eof_ = true;  // nothing more is read from it
+    report_if_gone();
+}
+
+void pipe_channel::read_next(std::size_t want) {
+    char* at = in_.space(want);
+    io_.results.async_read_some(
+        asio::buffer(at, in_.room()), [self = shared_from_this()](error_code ec, std::size_t n) {
+            auto& c = *self;
+            if (ec) {
+                c.eof_ = true;
+                c.report_if_gone();
+                return;
+            }
+            c.in_.commit(n);
+            std::size_t next = read_chunk;
+            try {
+                // Every complete frame in the buffer, in order; then room for the rest of
+                // a partial one, so that it arrives in as few reads as it can.
+                // A worker's first frame is its handshake, which is tiny: a header
+                // announcing more is refused before anything is allocated for it.
+                while (auto len = announced(c.in_.data(), c.greeted_ ? c.max_frame_
+                                                                     : std::min(c.max_frame_, max_handshake_frame))) {
+                    const std::size_t whole = frame_header_size + *len, have = c.in_.data().size();
+                    if (have < whole) {
+                        next = std::max(next, whole - have);
+                        break;
+                    }
+                    c.events_.on_frame(c, c.in_.data().substr(frame_header_size, *len));
+                    if (c.failed() || c.reported_) return;  // the pool gave up on it
+                    c.in_.consume(whole);
+                    c.greeted_ = true;
+                }
+            } catch (const frame_error& e) {
+                c.fail(e.what());
+                return;
+            }
+            c.read_next(next);
+        });
+}
+
+void pipe_channel::report_if_gone() {
+    if (!exited_ || !eof_ || reported_) return;
+    reported_ = true;
+    worker_loss loss;
+    loss.how = describe_status(status_, loss.code, loss.sig);
+    loss.protocol_error = protocol_error_;
+    events_.on_lost(*this, loss);
+}
+
+}  // namespace futures::detail::process
