@@ -250,8 +250,8 @@ BOOST_AUTO_TEST_CASE(run_does_not_return_while_a_wait_is_outstanding) {
 // ---- cancellation -------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(cancellation_aborts_the_wait_once_and_lets_go_of_the_handler) {
-    for (auto type : {asio::cancellation_type::terminal, asio::cancellation_type::partial,
-                      asio::cancellation_type::total}) {
+    for (auto type :
+         {asio::cancellation_type::terminal, asio::cancellation_type::partial, asio::cancellation_type::total}) {
         asio::io_context ctx;
         asio::cancellation_signal sig;
         futures::future<int> f;  // never completed during the wait
@@ -260,9 +260,8 @@ BOOST_AUTO_TEST_CASE(cancellation_aborts_the_wait_once_and_lets_go_of_the_handle
         std::weak_ptr<int> alive = token;
         auto cb = o.handler();
         f.async_wait(asio::bind_cancellation_slot(
-            sig.slot(), asio::bind_executor(ctx, [cb, token = std::move(token)](std::exception_ptr e, int v) mutable {
-                cb(e, v);
-            })));
+            sig.slot(), asio::bind_executor(
+                            ctx, [cb, token = std::move(token)](std::exception_ptr e, int v) mutable { cb(e, v); })));
         asio::post(ctx, [&] { sig.emit(type); });
         ctx.run_for(patience);
         BOOST_TEST(o.calls == 1);
@@ -385,8 +384,8 @@ BOOST_AUTO_TEST_CASE(cancelling_async_submit_cancels_the_call_if_not_started) {
     bool aborted = false;
     pool.async_submit([&] { ran = true; },
                       asio::bind_cancellation_slot(sig.slot(), asio::bind_executor(ctx, [&](std::exception_ptr e) {
-                          aborted = is_aborted(e);
-                      })));
+                                                       aborted = is_aborted(e);
+                                                   })));
     asio::post(ctx, [&] { sig.emit(asio::cancellation_type::terminal); });
     ctx.run_for(patience);
     gate.set();
@@ -489,15 +488,15 @@ BOOST_AUTO_TEST_CASE(completion_executor_runs_callbacks_on_the_io_context_thread
 
 BOOST_AUTO_TEST_CASE(completion_executor_with_deferred_admission) {
     asio::io_context ctx;
-    futures::thread_pool_executor pool(futures::thread_pool_options{
-        .max_workers = 1, .max_pending = 1, .completion_executor = ctx.get_executor()});
+    futures::thread_pool_executor pool(
+        futures::thread_pool_options{.max_workers = 1, .max_pending = 1, .completion_executor = ctx.get_executor()});
     int done = 0, sum = 0;
     for (int i = 1; i <= 20; ++i)
         pool.async_submit(triple, i, asio::bind_executor(ctx, [&](std::exception_ptr e, int v) {
-            BOOST_TEST(!e);
-            ++done;
-            sum += v;
-        }));
+                              BOOST_TEST(!e);
+                              ++done;
+                              sum += v;
+                          }));
     ctx.run_for(patience);
     BOOST_TEST(done == 20);
     BOOST_TEST(sum == 3 * 210);

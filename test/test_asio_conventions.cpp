@@ -95,10 +95,11 @@ BOOST_AUTO_TEST_CASE(plain_handler_without_completion_executor_runs_off_the_call
     futures::thread_pool_executor pool(1);
     event done;
     std::thread::id ran_on;
-    pool.async_submit([] { return 1; }, [&](std::exception_ptr, int) {
-        ran_on = std::this_thread::get_id();
-        done.set();
-    });
+    pool.async_submit([] { return 1; },
+                      [&](std::exception_ptr, int) {
+                          ran_on = std::this_thread::get_id();
+                          done.set();
+                      });
     BOOST_REQUIRE(done.wait_for(patience));
     BOOST_TEST((ran_on != std::this_thread::get_id()));
 }

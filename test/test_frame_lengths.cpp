@@ -79,7 +79,9 @@ std::size_t first_difference(const std::string& a, const std::string& b) {
     return i;
 }
 
-std::string payload(const p::message& m) { return p::encode_frame(m, p::default_max_frame).substr(p::frame_header_size); }
+std::string payload(const p::message& m) {
+    return p::encode_frame(m, p::default_max_frame).substr(p::frame_header_size);
+}
 
 p::result_frame results(std::size_t batches, std::size_t failures, bool uniform) {
     p::result_frame rf;
@@ -276,11 +278,11 @@ BOOST_AUTO_TEST_CASE(the_worker_refuses_a_call_frame_with_a_lying_length_clearly
     posix_spawn_file_actions_adddup2(&fa, err[1], 2);
     posix_spawn_file_actions_addclose(&fa, to_worker[1]);
     posix_spawn_file_actions_addclose(&fa, results[0]);
-    std::string in = std::to_string(to_worker[0]), out = std::to_string(results[1]), parent = std::to_string(::getpid()),
-                cap = std::to_string(1 << 16);
+    std::string in = std::to_string(to_worker[0]), out = std::to_string(results[1]),
+                parent = std::to_string(::getpid()), cap = std::to_string(1 << 16);
     std::string exe = FUTURES_TEST_WORKER;
-    std::vector<char*> argv{exe.data(), const_cast<char*>(p::worker_flag), in.data(), out.data(),
-                            parent.data(), cap.data(), nullptr};
+    std::vector<char*> argv{
+        exe.data(), const_cast<char*>(p::worker_flag), in.data(), out.data(), parent.data(), cap.data(), nullptr};
     pid_t pid = -1;
     BOOST_REQUIRE(::posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ) == 0);
     posix_spawn_file_actions_destroy(&fa);

@@ -15,8 +15,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -77,7 +77,8 @@ std::weak_ptr<int> watch_state_of(future<int>& f) {
 /// Installs a callback error handler for the scope of a test, restoring the old one.
 class handler_guard {
 public:
-    explicit handler_guard(futures::callback_error_handler h) : prev_(futures::set_callback_error_handler(std::move(h))) {}
+    explicit handler_guard(futures::callback_error_handler h)
+        : prev_(futures::set_callback_error_handler(std::move(h))) {}
     ~handler_guard() { futures::set_callback_error_handler(std::move(prev_)); }
     handler_guard(const handler_guard&) = delete;
     handler_guard& operator=(const handler_guard&) = delete;
@@ -841,7 +842,8 @@ BOOST_AUTO_TEST_CASE(default_handler_swallows_callback_errors) {
     auto prev = futures::set_callback_error_handler(futures::callback_error_handler{});
     future<int> f;
     bool second = false;
-    f.add_done_callback([](future<int>) { throw std::runtime_error("expected by default_handler_swallows_callback_errors"); });
+    f.add_done_callback(
+        [](future<int>) { throw std::runtime_error("expected by default_handler_swallows_callback_errors"); });
     f.add_done_callback([&](future<int>) { second = true; });
     BOOST_CHECK_NO_THROW(f.set_result(1));
     futures::set_callback_error_handler(std::move(prev));

@@ -194,9 +194,19 @@ BOOST_AUTO_TEST_CASE(map_over_an_empty_range_yields_nothing) {
     futures::thread_pool_executor ex(2);
     std::atomic<int> calls{0};
     std::vector<int> empty;
-    auto r = ex.map([&](int x) { ++calls; return x; }, empty);
+    auto r = ex.map(
+        [&](int x) {
+            ++calls;
+            return x;
+        },
+        empty);
     BOOST_TEST((r.begin() == r.end()));
-    auto rb = ex.map([&](int x) { ++calls; return x; }, std::vector<int>{}, map_options{.buffersize = 2});
+    auto rb = ex.map(
+        [&](int x) {
+            ++calls;
+            return x;
+        },
+        std::vector<int>{}, map_options{.buffersize = 2});
     BOOST_TEST((rb.begin() == rb.end()));  // CPython test_map_buffersize_on_empty_iterable
     BOOST_TEST(calls.load() == 0);
     BOOST_TEST(ex.thread_count() == 0u);  // nothing was submitted
@@ -216,7 +226,8 @@ BOOST_AUTO_TEST_CASE(void_function_yields_one_monostate_per_input) {
 // The chunk future holds std::vector<outcome<unique_ptr>>: it must be moved out, not copied.
 BOOST_AUTO_TEST_CASE(move_only_results_can_be_moved_out) {
     futures::thread_pool_executor ex(2);
-    auto r = ex.map([](int x) { return std::make_unique<int>(x * 10); }, std::vector{1, 2, 3}, map_options{.chunksize = 2});
+    auto r =
+        ex.map([](int x) { return std::make_unique<int>(x * 10); }, std::vector{1, 2, 3}, map_options{.chunksize = 2});
     std::vector<int> got;
     for (auto it = r.begin(); it != r.end(); ++it) {
         std::unique_ptr<int> p = std::move(*it);
@@ -281,7 +292,10 @@ BOOST_AUTO_TEST_CASE(chunksize_larger_than_the_input_submits_one_call) {
 BOOST_AUTO_TEST_CASE(chunksize_zero_throws_invalid_argument_before_anything_runs) {
     futures::thread_pool_executor ex(2);
     std::atomic<int> reads{0}, calls{0};
-    auto f = [&](int x) { ++calls; return x; };
+    auto f = [&](int x) {
+        ++calls;
+        return x;
+    };
     BOOST_CHECK_THROW(ex.map(f, counted(reads, 10), map_options{.chunksize = 0}), std::invalid_argument);
     BOOST_CHECK_THROW(ex.map(f, counted(reads, 10), map_options{.chunksize = 0, .buffersize = 2}),
                       std::invalid_argument);
@@ -292,11 +306,13 @@ BOOST_AUTO_TEST_CASE(buffersize_zero_throws_invalid_argument_before_anything_run
     // CPython test_map_buffersize_value_validation.
     futures::thread_pool_executor ex(2);
     std::atomic<int> reads{0}, calls{0};
-    auto f = [&](int x) { ++calls; return x; };
-    BOOST_CHECK_EXCEPTION(ex.map(f, counted(reads), map_options{.buffersize = 0}), std::invalid_argument,
-                          [](const std::invalid_argument& e) {
-                              return std::string(e.what()) == "buffersize must be None or > 0";
-                          });
+    auto f = [&](int x) {
+        ++calls;
+        return x;
+    };
+    BOOST_CHECK_EXCEPTION(
+        ex.map(f, counted(reads), map_options{.buffersize = 0}), std::invalid_argument,
+        [](const std::invalid_argument& e) { return std::string(e.what()) == "buffersize must be None or > 0"; });
     check_nothing_ran(ex, reads, calls);
 }
 
@@ -308,7 +324,12 @@ BOOST_AUTO_TEST_CASE(map_submits_every_call_without_iteration) {
     // CPython test_map_submits_without_iteration (issue 11777).
     futures::thread_pool_executor ex(2);
     std::atomic<int> calls{0};
-    auto r = ex.map([&](int x) { ++calls; return x; }, std::views::iota(0, 10));
+    auto r = ex.map(
+        [&](int x) {
+            ++calls;
+            return x;
+        },
+        std::views::iota(0, 10));
     ex.shutdown(true);  // before r goes away, which would cancel what has not started
     BOOST_TEST(calls.load() == 10);
 }
@@ -328,7 +349,12 @@ BOOST_AUTO_TEST_CASE(buffersize_reads_exactly_n_inputs_at_the_call) {
     // shutdown(wait=True) exactly buffersize inputs were taken.
     futures::thread_pool_executor ex(2);
     std::atomic<int> reads{0}, calls{0};
-    auto r = ex.map([&](int x) { ++calls; return x; }, counted(reads), map_options{.buffersize = 2});
+    auto r = ex.map(
+        [&](int x) {
+            ++calls;
+            return x;
+        },
+        counted(reads), map_options{.buffersize = 2});
     BOOST_TEST(reads.load() == 2);
     ex.shutdown(true);
     BOOST_TEST(reads.load() == 2);
@@ -382,7 +408,8 @@ BOOST_AUTO_TEST_CASE(buffersize_gives_the_same_results) {
     futures::thread_pool_executor ex(2);
     for (std::size_t bs : {1u, 2u, 4u, 8u}) {
         BOOST_TEST_CONTEXT("buffersize " << bs) {
-            auto r = ex.map([](int i) { return std::to_string(i); }, std::views::iota(0, 4), map_options{.buffersize = bs});
+            auto r =
+                ex.map([](int i) { return std::to_string(i); }, std::views::iota(0, 4), map_options{.buffersize = bs});
             auto d = drain(r);
             BOOST_TEST(!d.error);
             BOOST_TEST(d.values == (std::vector<std::string>{"0", "1", "2", "3"}), boost::test_tools::per_element());
@@ -549,7 +576,12 @@ BOOST_AUTO_TEST_CASE(destroying_the_range_cancels_calls_not_started) {
     auto busy = b.occupy(ex);
     std::atomic<int> calls{0};
     {
-        auto r = ex.map([&](int x) { ++calls; return x; }, std::views::iota(0, 5));
+        auto r = ex.map(
+            [&](int x) {
+                ++calls;
+                return x;
+            },
+            std::views::iota(0, 5));
         BOOST_TEST(ex.pending() == 5u);
     }
     b.gate.set();
@@ -714,9 +746,8 @@ BOOST_AUTO_TEST_CASE(exception_inside_a_chunk_fails_only_its_element) {
     // (2,1), raises, (1,2), (1,0).
     futures::thread_pool_executor ex(1);
     std::vector<int> a{5, 5, 5, 5}, b{2, 0, 3, 5};
-    auto r = ex.map(
-        [&](int i) { return divmod(a[static_cast<std::size_t>(i)], b[static_cast<std::size_t>(i)]); },
-        std::views::iota(0, 4), map_options{.chunksize = 3});
+    auto r = ex.map([&](int i) { return divmod(a[static_cast<std::size_t>(i)], b[static_cast<std::size_t>(i)]); },
+                    std::views::iota(0, 4), map_options{.chunksize = 3});
     auto got = outcomes(r);
     ex.shutdown(true);
     BOOST_REQUIRE(got.size() == 4u);

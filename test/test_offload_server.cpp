@@ -222,10 +222,9 @@ BOOST_AUTO_TEST_CASE(stats_reports_the_pool_and_the_server_counters) {
     server_process s({"--workers", "2"});
     http_client c(s.port());
     auto first = stats(c);
-    for (const char* key : {"max_workers", "workers", "queued", "running", "completed", "worker_deaths",
-                            "connections", "connections_total", "requests", "in_flight", "offloaded",
-                            "responses_2xx", "responses_4xx", "responses_5xx", "malformed", "rejected",
-                            "worker_failures"})
+    for (const char* key : {"max_workers", "workers", "queued", "running", "completed", "worker_deaths", "connections",
+                            "connections_total", "requests", "in_flight", "offloaded", "responses_2xx", "responses_4xx",
+                            "responses_5xx", "malformed", "rejected", "worker_failures"})
         BOOST_TEST(num(first, key) >= 0, "missing " << key << " in " << first);
     BOOST_TEST(first.find("\"mode\":\"offload\"") != std::string::npos);
     BOOST_TEST(first.find("\"pool_broken\":false") != std::string::npos);
@@ -355,8 +354,8 @@ BOOST_AUTO_TEST_CASE(beyond_max_pending_calls_get_503) {
     http_client a(s.port()), b(s.port()), c(s.port());
     a.send(slow_fib);
     b.send(slow_fib);
-    BOOST_REQUIRE(stats_until(c, "two calls are offloaded",
-                              [](const std::string& st) { return num(st, "offloaded") == 2u; }));
+    BOOST_REQUIRE(
+        stats_until(c, "two calls are offloaded", [](const std::string& st) { return num(st, "offloaded") == 2u; }));
     auto r = c.get("/fib?n=1");
     BOOST_TEST(r.result_int() == 503);
     BOOST_TEST(r[http::field::retry_after] == "1");
@@ -390,9 +389,10 @@ BOOST_AUTO_TEST_CASE(keep_alive_and_pipelining_on_one_connection) {
         BOOST_TEST(r.keep_alive());
     }
     // Three requests in one write: three answers, in order.
-    c.send_raw("GET /fib?n=10 HTTP/1.1\r\nHost: x\r\n\r\n"
-               "GET /fib?n=11 HTTP/1.1\r\nHost: x\r\n\r\n"
-               "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.send_raw(
+        "GET /fib?n=10 HTTP/1.1\r\nHost: x\r\n\r\n"
+        "GET /fib?n=11 HTTP/1.1\r\nHost: x\r\n\r\n"
+        "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
     BOOST_TEST(c.receive().body() == "55\n");
     BOOST_TEST(c.receive().body() == "89\n");
     BOOST_TEST(c.receive().body() == "ok\n");
@@ -481,8 +481,8 @@ BOOST_AUTO_TEST_CASE(a_second_signal_exits_at_once) {
     http_client idle(s.port()), busy(s.port());
     BOOST_TEST(idle.get("/health").result_int() == 200);
     busy.send("/fib?n=45");  // seconds of work
-    BOOST_REQUIRE(stats_until(idle, "the call is offloaded",
-                              [](const std::string& st) { return num(st, "offloaded") == 1u; }));
+    BOOST_REQUIRE(
+        stats_until(idle, "the call is offloaded", [](const std::string& st) { return num(st, "offloaded") == 1u; }));
     s.signal(SIGTERM);
     BOOST_TEST(idle.closed_by_server());  // the first signal was handled: stopping
     s.signal(SIGTERM);
@@ -507,8 +507,11 @@ BOOST_AUTO_TEST_CASE(inline_mode_computes_on_the_server_thread) {
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_command_line_exits_2_without_listening) {
-    for (auto args : {std::vector<std::string>{"--workers", "0"}, {"--mode", "sideways"}, {"--worker-nice", "20"},
-                      {"--timeout", "0"}, {"--no-such-flag"}}) {
+    for (auto args : {std::vector<std::string>{"--workers", "0"},
+                      {"--mode", "sideways"},
+                      {"--worker-nice", "20"},
+                      {"--timeout", "0"},
+                      {"--no-such-flag"}}) {
         std::string what = "started";
         try {
             server_process s(args);

@@ -34,15 +34,13 @@ std::string refusal(const O& o) {
     return "ACCEPTED";
 }
 
-bool names(const std::string& what, const std::string& option) {
-    return what.find(option) != std::string::npos;
-}
+bool names(const std::string& what, const std::string& option) { return what.find(option) != std::string::npos; }
 
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(process_pool_refuses_frame_caps_that_cannot_hold_a_call) {
-    for (std::size_t bytes : {std::size_t(0), std::size_t(16), std::size_t(40), std::size_t(4095),
-                              std::size_t(UINT32_MAX) + 1, SIZE_MAX}) {
+    for (std::size_t bytes :
+         {std::size_t(0), std::size_t(16), std::size_t(40), std::size_t(4095), std::size_t(UINT32_MAX) + 1, SIZE_MAX}) {
         auto what = refusal<futures::process_pool_executor>(process_pool_options{.max_frame_bytes = bytes});
         BOOST_TEST(names(what, "max_frame_bytes"), bytes << ": " << what);
     }
@@ -65,8 +63,8 @@ BOOST_AUTO_TEST_CASE(process_pool_refuses_impossible_worker_counts) {
 BOOST_AUTO_TEST_CASE(process_pool_refuses_the_other_impossible_options) {
     BOOST_TEST(names(refusal<futures::process_pool_executor>(process_pool_options{.max_tasks_per_child = 0}),
                      "max_tasks_per_child"));
-    BOOST_TEST(names(refusal<futures::process_pool_executor>(process_pool_options{.max_pending = SIZE_MAX}),
-                     "max_pending"));
+    BOOST_TEST(
+        names(refusal<futures::process_pool_executor>(process_pool_options{.max_pending = SIZE_MAX}), "max_pending"));
     process_pool_options empty_ex;
     empty_ex.completion_executor = boost::asio::any_io_executor{};
     BOOST_TEST(names(refusal<futures::process_pool_executor>(empty_ex), "completion_executor"));
@@ -85,15 +83,15 @@ BOOST_AUTO_TEST_CASE(thread_pool_refuses_impossible_options) {
     }
     // A count past PTRDIFF_MAX used to turn negative in the queue check: every
     // submit() then blocked forever.
-    BOOST_TEST(names(refusal<futures::thread_pool_executor>(thread_pool_options{.max_pending = SIZE_MAX}),
-                     "max_pending"));
+    BOOST_TEST(
+        names(refusal<futures::thread_pool_executor>(thread_pool_options{.max_pending = SIZE_MAX}), "max_pending"));
     thread_pool_options empty_ex;
     empty_ex.completion_executor = boost::asio::any_io_executor{};
     BOOST_TEST(names(refusal<futures::thread_pool_executor>(empty_ex), "completion_executor"));
 }
 
 BOOST_AUTO_TEST_CASE(thread_pool_at_the_bounds_works) {
-    futures::thread_pool_executor ex(thread_pool_options{
-        .max_workers = 65536, .max_pending = static_cast<std::size_t>(PTRDIFF_MAX)});
+    futures::thread_pool_executor ex(
+        thread_pool_options{.max_workers = 65536, .max_pending = static_cast<std::size_t>(PTRDIFF_MAX)});
     BOOST_TEST(ex.submit([] { return 7; }).result(std::chrono::seconds(30)) == 7);
 }

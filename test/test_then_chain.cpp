@@ -61,10 +61,11 @@ BOOST_AUTO_TEST_CASE(completing_a_chain_uses_a_bounded_stack) {
     stack_span span;
     futures::future<int> head;
     futures::future<int> f = head;
-    for (int i = 0; i < 2'000; ++i) f = f.then([&span](int x) {
-        span.note(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
-        return x + 1;
-    });
+    for (int i = 0; i < 2'000; ++i)
+        f = f.then([&span](int x) {
+            span.note(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
+            return x + 1;
+        });
     head.set_result(0);
     BOOST_TEST(f.result(std::chrono::seconds(0)) == 2'000);
     BOOST_TEST(span.bytes() < 64u * 1024, "stack span " << span.bytes() << " bytes");
@@ -76,12 +77,13 @@ BOOST_AUTO_TEST_CASE(a_long_chain_completes_on_a_256_kib_stack_in_order_on_that_
     int next_expected = 0;  // continuations run one after the other, in chain order
     bool in_order = true;
     std::thread::id ran_on;
-    for (int i = 0; i < long_chain; ++i) f = f.then([&, i](int x) {
-        in_order = in_order && x == i && next_expected == i;
-        ++next_expected;
-        ran_on = std::this_thread::get_id();
-        return x + 1;
-    });
+    for (int i = 0; i < long_chain; ++i)
+        f = f.then([&, i](int x) {
+            in_order = in_order && x == i && next_expected == i;
+            ++next_expected;
+            ran_on = std::this_thread::get_id();
+            return x + 1;
+        });
     std::thread::id completer;
     run_on_small_stack(256 * 1024, [&] {
         completer = std::this_thread::get_id();
@@ -97,10 +99,11 @@ BOOST_AUTO_TEST_CASE(an_exception_passes_through_a_long_chain_on_a_small_stack) 
     futures::future<int> head;
     futures::future<int> f = head;
     int ran = 0;
-    for (int i = 0; i < long_chain; ++i) f = f.then([&ran](int x) {
-        ++ran;  // skipped: a value continuation never sees a failure
-        return x;
-    });
+    for (int i = 0; i < long_chain; ++i)
+        f = f.then([&ran](int x) {
+            ++ran;  // skipped: a value continuation never sees a failure
+            return x;
+        });
     // A continuation that takes the future sees the failure and recovers.
     auto recovered = f.then([](futures::future<int> g) { return g.exception(std::chrono::seconds(0)) ? -1 : 1; });
     run_on_small_stack(256 * 1024, [&] { head.set_exception(std::make_exception_ptr(std::domain_error("head"))); });

@@ -108,11 +108,13 @@ struct blocker {
 
 BOOST_AUTO_TEST_CASE(submit_lambda_with_arguments_returns_its_value) {
     futures::thread_pool_executor ex(2);
-    auto f = ex.submit([](int base, int exp) {
-        int r = 1;
-        for (int i = 0; i < exp; ++i) r *= base;
-        return r;
-    }, 2, 8);  // CPython test_submit: pow(2, 8)
+    auto f = ex.submit(
+        [](int base, int exp) {
+            int r = 1;
+            for (int i = 0; i < exp; ++i) r *= base;
+            return r;
+        },
+        2, 8);  // CPython test_submit: pow(2, 8)
     BOOST_TEST(f.result(patience) == 256);
 }
 
@@ -244,7 +246,10 @@ BOOST_AUTO_TEST_CASE(cancelled_queued_call_never_runs) {
     auto first = ex.submit(b.task());
     BOOST_REQUIRE(b.started.wait_for(patience));
     std::atomic<bool> ran{false};
-    auto second = ex.submit([&] { ran = true; return 1; });
+    auto second = ex.submit([&] {
+        ran = true;
+        return 1;
+    });
     BOOST_TEST(second.cancel());
     BOOST_TEST(second.cancelled());
     b.gate.set();
@@ -315,7 +320,8 @@ BOOST_AUTO_TEST_CASE(zero_max_workers_throws_invalid_argument) {
 BOOST_AUTO_TEST_CASE(thread_names_use_the_prefix_and_index) {
     // CPython test_thread_names_assigned: 5 workers named SpecialPool_0..4.
     constexpr int n = 5;
-    futures::thread_pool_executor ex(futures::thread_pool_options{.max_workers = n, .thread_name_prefix = "SpecialPool"});
+    futures::thread_pool_executor ex(
+        futures::thread_pool_options{.max_workers = n, .thread_name_prefix = "SpecialPool"});
     recorder<std::string> names;
     std::atomic<int> arrived{0};
     event all_arrived;
@@ -335,7 +341,8 @@ BOOST_AUTO_TEST_CASE(thread_names_use_the_prefix_and_index) {
 }
 
 BOOST_AUTO_TEST_CASE(long_thread_name_is_truncated_to_15_bytes) {
-    futures::thread_pool_executor ex(futures::thread_pool_options{.max_workers = 1, .thread_name_prefix = "AVeryLongThreadNamePrefix"});
+    futures::thread_pool_executor ex(
+        futures::thread_pool_options{.max_workers = 1, .thread_name_prefix = "AVeryLongThreadNamePrefix"});
     auto name = ex.submit(current_thread_name).result(patience);
     BOOST_TEST(name == "AVeryLongThread");
     BOOST_TEST(name.size() == 15u);
@@ -439,9 +446,10 @@ BOOST_AUTO_TEST_CASE(failing_initializer_fails_queued_futures_with_broken_thread
     }
     BOOST_TEST_REQUIRE(!fs.empty());  // the first submit cannot see a broken pool yet
     for (auto& f : fs) {
-        BOOST_CHECK_EXCEPTION(f.result(patience), futures::broken_thread_pool, [](const futures::broken_thread_pool& e) {
-            return std::string(e.what()).find("initializer") != std::string::npos;
-        });
+        BOOST_CHECK_EXCEPTION(f.result(patience), futures::broken_thread_pool,
+                              [](const futures::broken_thread_pool& e) {
+                                  return std::string(e.what()).find("initializer") != std::string::npos;
+                              });
     }
     BOOST_TEST(ran.load() == 0);
     BOOST_TEST_MESSAGE("submits that threw at once: " << submit_broken);
@@ -494,7 +502,11 @@ BOOST_AUTO_TEST_CASE(shutdown_wait_drains_queued_calls) {
     BOOST_REQUIRE(b.started.wait_for(patience));
     std::atomic<int> ran{0};
     std::vector<futures::future<int>> fs;
-    for (int i = 0; i < 50; ++i) fs.push_back(ex.submit([&ran, i] { ++ran; return i; }));
+    for (int i = 0; i < 50; ++i)
+        fs.push_back(ex.submit([&ran, i] {
+            ++ran;
+            return i;
+        }));
     BOOST_TEST(ex.pending() == 50u);
     b.gate.set();
     ex.shutdown(true);

@@ -422,8 +422,8 @@ BOOST_AUTO_TEST_CASE(timeout_returns_partition_without_throwing) {
     auto running = running_future();
     auto t0 = clk::now();
     futures::done_and_not_done<future<int>> r;
-    BOOST_CHECK_NO_THROW(r = futures::wait(std::vector<future<int>>{ok, cn, failed, running}, 100ms,
-                                           return_when::all_completed));
+    BOOST_CHECK_NO_THROW(
+        r = futures::wait(std::vector<future<int>>{ok, cn, failed, running}, 100ms, return_when::all_completed));
     BOOST_TEST((clk::now() - t0 >= 100ms));
     BOOST_TEST(same_futures(r.done, {ok, cn, failed}));
     BOOST_TEST(same_futures(r.not_done, {running}));

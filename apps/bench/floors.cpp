@@ -204,8 +204,9 @@ void machine_floors(const config& cfg, std::vector<verdict>&) {
     row(cfg, "first touch of a fresh anonymous page (64 MiB mapping)", "us/fault",
         [] { return first_touch().us_per_fault; });
     const std::string self = self_path();
-    row(cfg, "start this executable as a worker with bad args, until it exits", "ms",
-        [&] { return spawn_ms({self, futures::detail::process::worker_flag}); });
+    row(cfg, "start this executable as a worker with bad args, until it exits", "ms", [&] {
+        return spawn_ms({self, futures::detail::process::worker_flag});
+    });
     row(cfg, "start /bin/true, until it exits", "ms", [] { return spawn_ms({"/bin/true"}); });
     std::printf("\n");
 }

@@ -11,9 +11,9 @@
 namespace bench {
 
 struct config {
-    bool quick = false;  // smaller N: a CI smoke run, figures not meaningful
-    int repeat = 3;      // pairs per row: each side runs this often, alternately
-    std::string python;  // the interpreter that runs the Python side; empty: no Python
+    bool quick = false;   // smaller N: a CI smoke run, figures not meaningful
+    int repeat = 3;       // pairs per row: each side runs this often, alternately
+    std::string python;   // the interpreter that runs the Python side; empty: no Python
     std::string anchors;  // python_anchors.py; main() finds it next to the repository
 };
 
@@ -28,8 +28,8 @@ struct ratios {
 /// One line of the final summary: a target and the pair ratios measured. The
 /// verdict is on the median pair ratio: half the pairs did at least that well.
 struct verdict {
-    std::string what;    // e.g. "(a) throughput futures/asio"
-    double target;       // the median ratio must be >= target; <= 0 means "for reference"
+    std::string what;  // e.g. "(a) throughput futures/asio"
+    double target;     // the median ratio must be >= target; <= 0 means "for reference"
     ratios r;
     bool wrong_results = false;  // a correctness failure: main() exits non-zero
     bool no_reference = false;   // the figure to compare with is missing

@@ -111,8 +111,7 @@ int main(int argc, char** argv) {
     bool no_python = false;
     std::string only;
     po::options_description opts("Options");
-    opts.add_options()("help,h", "show this help")("quick", po::bool_switch(&cfg.quick),
-                                                    "small N, for a CI smoke run")(
+    opts.add_options()("help,h", "show this help")("quick", po::bool_switch(&cfg.quick), "small N, for a CI smoke run")(
         "repeat", po::value<int>(&cfg.repeat)->default_value(3), "repeats of each measurement (>= 1)")(
         "only", po::value<std::string>(&only), "run one workload: a, b, c, pa, pb, pc, pd, pe, or floors")(
         "python", po::value<std::string>(&cfg.python)->default_value(default_python()),

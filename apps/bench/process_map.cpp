@@ -76,9 +76,10 @@ void process_map(const config& cfg, std::vector<verdict>& out) {
     const std::size_t n = cfg.quick ? 20'000 : 100'000;
     std::vector<int> in(n);
     for (std::size_t i = 0; i < n; ++i) in[i] = int(i);
-    std::printf("(pc) process pool map over %zu ints, no chunksize given (automatic), vs Pool.map; %zu workers;"
-                " items/s\n",
-                n, pool_workers);
+    std::printf(
+        "(pc) process pool map over %zu ints, no chunksize given (automatic), vs Pool.map; %zu workers;"
+        " items/s\n",
+        n, pool_workers);
     std::printf("    cold: construction to last result; warm: after 64 single calls, the map alone\n");
     std::printf("   pair |   futures cold |    python cold | ratio |   futures warm |    python warm | ratio\n");
     std::vector<double> oc, ow, pc, pw;
@@ -105,11 +106,9 @@ void process_map(const config& cfg, std::vector<verdict>& out) {
     print_ratios("futures/python, warm", rw);
     std::printf("\n");
     char note[96];
-    std::snprintf(note, sizeof note, "medians: futures %.2f M/s, python %.2f M/s", median(ow) / 1e6,
-                  median(pw) / 1e6);
+    std::snprintf(note, sizeof note, "medians: futures %.2f M/s, python %.2f M/s", median(ow) / 1e6, median(pw) / 1e6);
     out.push_back({"(pc) process map items/s, warm, vs Pool.map", 5.0, rw, !all_ok, median(pw) <= 0, note});
-    std::snprintf(note, sizeof note, "medians: futures %.2f M/s, python %.2f M/s", median(oc) / 1e6,
-                  median(pc) / 1e6);
+    std::snprintf(note, sizeof note, "medians: futures %.2f M/s, python %.2f M/s", median(oc) / 1e6, median(pc) / 1e6);
     out.push_back({"(pc) process map items/s, cold, vs Pool.map", 0, rc, !all_ok, median(pc) <= 0, note});
 }
 

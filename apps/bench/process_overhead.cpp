@@ -72,7 +72,7 @@ const char* const py_submit = "process pool: submit+result no-op";
 const char* const py_latency = "process pool: round-trip latency";
 
 std::size_t anchor_n(const config& cfg) { return cfg.quick ? 20'000 : 100'000; }  // the anchor's N
-std::size_t anchor_m(const config& cfg) { return cfg.quick ? 2'000 : 10'000; }     // and its M
+std::size_t anchor_m(const config& cfg) { return cfg.quick ? 2'000 : 10'000; }    // and its M
 
 // Run once, by whichever of (pa) and (pb) comes first; the other reuses the pairs.
 const std::vector<anchor_pair>& anchor_pairs(const config& cfg) {
@@ -89,8 +89,8 @@ const std::vector<anchor_pair>& anchor_pairs(const config& cfg) {
                     p.pb = round_trips(anchor_m(cfg));
                 },
                 [&] { p.py = run_anchor_script(cfg, rep == 0); });
-            std::printf("    pair %d done%s%s\n", rep + 1, p.py.why_not.empty() ? "" : ": python: ",
-                        p.py.why_not.c_str());
+            std::printf("    pair %d done%s%s\n", rep + 1,
+                        p.py.why_not.empty() ? "" : ": python: ", p.py.why_not.c_str());
             std::fflush(stdout);
         }
         std::printf("\n");
@@ -109,8 +109,8 @@ double py_field(const python_figures& py, const char* name, double python_row::*
 
 void process_throughput(const config& cfg, std::vector<verdict>& out) {
     const auto& ps = anchor_pairs(cfg);
-    std::printf("(pa) process pool throughput: submit %zu no-op tasks, then result() all; %zu workers\n",
-                anchor_n(cfg), pool_workers);
+    std::printf("(pa) process pool throughput: submit %zu no-op tasks, then result() all; %zu workers\n", anchor_n(cfg),
+                pool_workers);
     std::printf("   pair | futures items/s | python items/s | futures/python\n");
     std::vector<double> ours, theirs;
     bool all_ok = true;

@@ -91,7 +91,8 @@ void throughput(const config& cfg, std::vector<verdict>& out) {
     for (int rep = 0; rep < cfg.repeat; ++rep) {
         interleaved(
             rep, [&] { fut.push_back(futures_throughput(n)); }, [&] { asio.push_back(asio_throughput(n)); });
-        std::printf("    %3d | %15.0f | %12.0f | %11.2fx\n", rep + 1, fut.back(), asio.back(), fut.back() / asio.back());
+        std::printf("    %3d | %15.0f | %12.0f | %11.2fx\n", rep + 1, fut.back(), asio.back(),
+                    fut.back() / asio.back());
         std::fflush(stdout);
     }
     const ratios r = ratio_stats(pair_ratios(fut, asio));

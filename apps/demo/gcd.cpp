@@ -88,15 +88,17 @@ int gcd() {
     // The 2-worker speedup needs a second idle core, so say so when there was none.
     const double best = std::max(s000, s003);
     if (best >= 1.5) {
-        std::printf("C++ threads DO speed up CPU-bound gcd (no GIL): x%.2f (seed 000) and x%.2f (seed 003) with 2 "
-                    "workers, where the seeds' Python threads gave none (x~1.0, or slower).\n",
-                    s000, s003);
+        std::printf(
+            "C++ threads DO speed up CPU-bound gcd (no GIL): x%.2f (seed 000) and x%.2f (seed 003) with 2 "
+            "workers, where the seeds' Python threads gave none (x~1.0, or slower).\n",
+            s000, s003);
     } else {
         double load[1] = {0};
         getloadavg(load, 1);
-        std::printf("C++ threads have no GIL and should speed gcd up ~2x on 2 idle cores, but measured only x%.2f / "
-                    "x%.2f: the machine is busy (load average %.2f on %u cores); rerun when it is idle.\n",
-                    s000, s003, load[0], cores);
+        std::printf(
+            "C++ threads have no GIL and should speed gcd up ~2x on 2 idle cores, but measured only x%.2f / "
+            "x%.2f: the machine is busy (load average %.2f on %u cores); rerun when it is idle.\n",
+            s000, s003, load[0], cores);
     }
     if (cores < 4)
         std::printf("(4 workers cannot beat 2 here: only %u cores, as seed 004 found with its 2-core laptop.)\n",

@@ -24,8 +24,7 @@ constexpr int task_count = 10;
 // std::osyncstream is the C++20 way to get that: the line is emitted in one piece.
 int each_task(int index) {
     std::this_thread::sleep_for(std::chrono::seconds(1));  // simulated IO
-    std::osyncstream(std::cout) << "thread " << std::this_thread::get_id() << " square " << index << '\n'
-                                << std::flush;
+    std::osyncstream(std::cout) << "thread " << std::this_thread::get_id() << " square " << index << '\n' << std::flush;
     return index * index;
 }
 

@@ -46,7 +46,7 @@ struct pi_result {
     int pid = 0;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & pi & pid;
+        ar& pi& pid;
     }
 };
 

@@ -4,8 +4,8 @@
 // workers, hence run_worker_if_requested() first thing in main().
 #include <pthread.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -67,8 +67,8 @@ void note_start_failure(std::exception_ptr e, offload::server_counters& c) {
 void on_stop_signal(asio::signal_set& signals, offload::http_server& server, const offload::server_counters& c,
                     const boost::system::error_code& ec, int sig) {
     if (ec) return;  // cancelled: the server has drained
-    std::fprintf(stderr, "offload_server: %s: finishing %zu request(s) in flight, then exiting\n",
-                 ::sigdescr_np(sig), c.in_flight);
+    std::fprintf(stderr, "offload_server: %s: finishing %zu request(s) in flight, then exiting\n", ::sigdescr_np(sig),
+                 c.in_flight);
     signals.async_wait([](const boost::system::error_code& ec2, int sig2) {
         if (ec2) return;
         std::fprintf(stderr, "offload_server: %s again: exiting now\n", ::sigdescr_np(sig2));
@@ -132,9 +132,8 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < starting; ++i)
         pool->async_submit(prepare_worker_task, worker_niceness(*opts), asio::bind_executor(io, started));
     ::pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);  // this thread takes them, for the signal_set
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-        on_stop_signal(signals, server, counters, ec, sig);
-    });
+    signals.async_wait(
+        [&](const boost::system::error_code& ec, int sig) { on_stop_signal(signals, server, counters, ec, sig); });
     if (!pool) ready();
     io.run();  // until a stop signal has drained every connection
     if (pool) pool->shutdown(true);

@@ -22,7 +22,7 @@ struct options {
     std::size_t max_pending = 64;   ///< offloaded calls at once; beyond, 503 (0: no limit)
     std::size_t max_restarts = 50;  ///< process_pool_options::max_restarts, see README
     std::size_t max_connections = 512;
-    int worker_nice = 10;  ///< workers run this much nicer than the server (0..19)
+    int worker_nice = 10;                       ///< workers run this much nicer than the server (0..19)
     std::chrono::milliseconds timeout{30'000};  ///< to read one request, or write one response
 };
 

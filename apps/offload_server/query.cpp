@@ -51,7 +51,8 @@ void accept_only(const target& t, std::initializer_list<std::string_view> names)
         if (std::find(names.begin(), names.end(), name) == names.end())
             throw bad_request("unknown parameter \"" + printable(name) + "\"");
         for (std::size_t j = 0; j < i; ++j)
-            if (params[j].first == name) throw bad_request("parameter \"" + printable(name) + "\" is given more than once");
+            if (params[j].first == name)
+                throw bad_request("parameter \"" + printable(name) + "\" is given more than once");
     }
 }
 

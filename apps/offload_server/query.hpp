@@ -22,7 +22,7 @@ public:
 
 /// An origin-form target ("/fib?n=30") split into its path and its query.
 struct target {
-    std::string_view path;  ///< as sent, not decoded: every route is plain ASCII
+    std::string_view path;                                    ///< as sent, not decoded: every route is plain ASCII
     std::vector<std::pair<std::string, std::string>> params;  ///< percent-decoded, in order
 };
 

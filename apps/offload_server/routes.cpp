@@ -42,35 +42,35 @@ asio::awaitable<reply> router::handle(std::string_view method, std::string_view 
             co_return no;
         }
         switch (r) {
-            case route::health:
-                accept_only(t, {});
-                // A load balancer's probe: answered from here, never queued behind
-                // CPU work; it turns 503 only once the pool can compute no more.
-                if (!counters_.pool_broken.empty()) co_return text(503, "unhealthy: " + counters_.pool_broken);
-                co_return text(200, "ok");
-            case route::stats: {
-                accept_only(t, {});
-                reply s{.status = 200, .body = stats_json(to_string(opts_.mode), counters_, pool_)};
-                s.content_type = "application/json";
-                co_return s;
-            }
-            case route::fib: {
-                accept_only(t, {"n"});
-                const int n = static_cast<int>(integer_param(t, "n", 0, max_fib));
-                co_return co_await compute(fib_task, offload::fib, n);
-            }
-            case route::gcd: {
-                accept_only(t, {"a", "b"});
-                const gcd_workload::pair p{integer_param(t, "a", 1, max_gcd_arg), integer_param(t, "b", 1, max_gcd_arg)};
-                co_return co_await compute(gcd_task, gcd_workload::gcd, p);
-            }
-            case route::crash:
-                accept_only(t, {});
-                // Inline, the "worker" is the server itself.
-                if (!pool_) co_return text(501, "/crash needs --mode offload: inline, it would kill the server");
-                co_return co_await compute(crash_task, offload::crash);
-            case route::none:
-                break;
+        case route::health:
+            accept_only(t, {});
+            // A load balancer's probe: answered from here, never queued behind
+            // CPU work; it turns 503 only once the pool can compute no more.
+            if (!counters_.pool_broken.empty()) co_return text(503, "unhealthy: " + counters_.pool_broken);
+            co_return text(200, "ok");
+        case route::stats: {
+            accept_only(t, {});
+            reply s{.status = 200, .body = stats_json(to_string(opts_.mode), counters_, pool_)};
+            s.content_type = "application/json";
+            co_return s;
+        }
+        case route::fib: {
+            accept_only(t, {"n"});
+            const int n = static_cast<int>(integer_param(t, "n", 0, max_fib));
+            co_return co_await compute(fib_task, offload::fib, n);
+        }
+        case route::gcd: {
+            accept_only(t, {"a", "b"});
+            const gcd_workload::pair p{integer_param(t, "a", 1, max_gcd_arg), integer_param(t, "b", 1, max_gcd_arg)};
+            co_return co_await compute(gcd_task, gcd_workload::gcd, p);
+        }
+        case route::crash:
+            accept_only(t, {});
+            // Inline, the "worker" is the server itself.
+            if (!pool_) co_return text(501, "/crash needs --mode offload: inline, it would kill the server");
+            co_return co_await compute(crash_task, offload::crash);
+        case route::none:
+            break;
         }
         co_return text(500, "internal error: unrouted path");
     } catch (const bad_request& e) {

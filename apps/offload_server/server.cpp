@@ -208,8 +208,7 @@ asio::awaitable<void> http_server::impl::converse(connection& c) {
     }
 }
 
-asio::awaitable<bool> http_server::impl::send(connection& c, reply r, unsigned version, bool keep_alive,
-                                              bool head) {
+asio::awaitable<bool> http_server::impl::send(connection& c, reply r, unsigned version, bool keep_alive, bool head) {
     auto res = to_response(std::move(r), version, keep_alive, head);
     c.stream.expires_after(opts.timeout);
     auto [ec, n] = co_await http::async_write(c.stream, res, use_tuple);

@@ -14,17 +14,17 @@
 namespace offload {
 
 struct server_counters {
-    std::size_t connections = 0;           ///< open now
-    std::uint64_t connections_total = 0;   ///< accepted since start
-    std::uint64_t requests = 0;            ///< complete requests read
-    std::size_t in_flight = 0;             ///< read and not answered yet (a /stats request counts itself)
-    std::size_t offloaded = 0;             ///< of those, waiting for the process pool
+    std::size_t connections = 0;          ///< open now
+    std::uint64_t connections_total = 0;  ///< accepted since start
+    std::uint64_t requests = 0;           ///< complete requests read
+    std::size_t in_flight = 0;            ///< read and not answered yet (a /stats request counts itself)
+    std::size_t offloaded = 0;            ///< of those, waiting for the process pool
     std::uint64_t responses_2xx = 0, responses_4xx = 0, responses_5xx = 0;
-    std::uint64_t malformed = 0;           ///< requests Beast could not parse (answered 400/413/431, then closed)
-    std::uint64_t rejected = 0;            ///< 503s for --max-pending or --max-connections
-    std::uint64_t worker_failures = 0;     ///< 502s: the worker running the call died
-    bool stopping = false;                 ///< a stop signal arrived
-    std::string pool_broken;               ///< why, once a call found the pool broken
+    std::uint64_t malformed = 0;        ///< requests Beast could not parse (answered 400/413/431, then closed)
+    std::uint64_t rejected = 0;         ///< 503s for --max-pending or --max-connections
+    std::uint64_t worker_failures = 0;  ///< 502s: the worker running the call died
+    bool stopping = false;              ///< a stop signal arrived
+    std::string pool_broken;            ///< why, once a call found the pool broken
 
     void count_response(unsigned status) {
         if (status < 400)

@@ -106,16 +106,15 @@ int main(int argc, char** argv) {
     // work is done: each pool counts outstanding work on io from submit to
     // completion, the parse handler's wait counts too, and so does the progress
     // timer until finish() cancels it.
-    futures::thread_pool_executor parsers({.max_workers = cfg->threads,
-                                           .thread_name_prefix = "parse",
-                                           .completion_executor = io.get_executor()});
+    futures::thread_pool_executor parsers(
+        {.max_workers = cfg->threads, .thread_name_prefix = "parse", .completion_executor = io.get_executor()});
     futures::process_pool_options popts{.completion_executor = io.get_executor()};
     if (cfg->workers) popts.max_workers = cfg->workers;
     futures::process_pool_executor crunchers(popts);
 
     pipeline::tally tally;
-    pipeline::progress_display progress(io, cfg->quiet ? pipeline::progress_mode::off : pipeline::detect_progress_mode(),
-                                        source->total(), tally);
+    pipeline::progress_display progress(
+        io, cfg->quiet ? pipeline::progress_mode::off : pipeline::detect_progress_mode(), source->total(), tally);
     pipeline::stages stages(io, parsers, crunchers, *source, tally, cfg->max_in_flight, [&] { progress.finish(); });
 
     std::printf("pipeline: %zu records (%s), %zu parse threads, %zu worker processes, at most %zu in flight\n",

@@ -25,8 +25,7 @@ std::string format_duration(double s) {
 
 progress_mode detect_progress_mode() { return ::isatty(STDOUT_FILENO) ? progress_mode::bar : progress_mode::lines; }
 
-progress_display::progress_display(boost::asio::io_context& io, progress_mode mode, std::size_t total,
-                                   const tally& t)
+progress_display::progress_display(boost::asio::io_context& io, progress_mode mode, std::size_t total, const tally& t)
     : mode_(mode), total_(total), tally_(t), timer_(io) {}
 
 void progress_display::start() {

@@ -49,11 +49,16 @@ std::string hex(std::uint64_t v) {
 // Five ways to get a line wrong, so the failure summary has something to group.
 std::string malformed_line(std::size_t kind, std::uint64_t rounds, std::uint64_t seed) {
     switch (kind % 5) {
-    case 0: return std::to_string(rounds);
-    case 1: return "12x4567 " + hex(seed);
-    case 2: return "0 " + hex(seed);
-    case 3: return std::to_string(rounds) + " 9gc0ffee";
-    default: return std::to_string(rounds) + " " + hex(seed) + " extra";
+    case 0:
+        return std::to_string(rounds);
+    case 1:
+        return "12x4567 " + hex(seed);
+    case 2:
+        return "0 " + hex(seed);
+    case 3:
+        return std::to_string(rounds) + " 9gc0ffee";
+    default:
+        return std::to_string(rounds) + " " + hex(seed) + " extra";
     }
 }
 

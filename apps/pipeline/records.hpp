@@ -25,7 +25,7 @@ struct work_item {
     std::uint64_t seed = 0;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & rounds & seed;
+        ar& rounds& seed;
     }
 };
 

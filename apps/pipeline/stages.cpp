@@ -29,8 +29,8 @@ std::string describe(std::exception_ptr e) {
 }  // namespace
 
 stages::stages(boost::asio::io_context& io, futures::thread_pool_executor& parsers,
-               futures::process_pool_executor& crunchers, record_source& source, tally& t,
-               std::size_t max_in_flight, std::function<void()> on_drained)
+               futures::process_pool_executor& crunchers, record_source& source, tally& t, std::size_t max_in_flight,
+               std::function<void()> on_drained)
     : io_(io),
       parsers_(parsers),
       crunchers_(crunchers),
@@ -95,9 +95,8 @@ void stages::on_parsed(ticket t, std::exception_ptr e, work_item w) {
     }
     // Runs on this thread (the pool's completion executor), or at once here if the
     // future already failed (arguments that could not be serialized).
-    f->add_done_callback([this, t = std::move(t)](const futures::future<crunch_result>& done) {
-        on_crunched(t, done);
-    });
+    f->add_done_callback(
+        [this, t = std::move(t)](const futures::future<crunch_result>& done) { on_crunched(t, done); });
 }
 
 void stages::on_crunched(const ticket& t, const futures::future<crunch_result>& f) {

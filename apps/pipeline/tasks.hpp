@@ -19,7 +19,7 @@ struct crunch_result {
     int score = 0;             // most leading zero bits of any output of the chain
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & digest & score;
+        ar& digest& score;
     }
 };
 

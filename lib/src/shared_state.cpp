@@ -1,5 +1,5 @@
-#include <futures/detail/shared_state.hpp>
 #include <futures/detail/parking.hpp>
+#include <futures/detail/shared_state.hpp>
 #include <futures/detail/spin.hpp>
 #include <futures/detail/waiter.hpp>
 
@@ -16,11 +16,16 @@ namespace futures {
 
 std::string_view to_string(future_state s) noexcept {
     switch (s) {
-        case future_state::pending: return "PENDING";
-        case future_state::running: return "RUNNING";
-        case future_state::cancelled: return "CANCELLED";
-        case future_state::cancelled_and_notified: return "CANCELLED_AND_NOTIFIED";
-        case future_state::finished: return "FINISHED";
+    case future_state::pending:
+        return "PENDING";
+    case future_state::running:
+        return "RUNNING";
+    case future_state::cancelled:
+        return "CANCELLED";
+    case future_state::cancelled_and_notified:
+        return "CANCELLED_AND_NOTIFIED";
+    case future_state::finished:
+        return "FINISHED";
     }
     return "UNKNOWN";
 }
@@ -148,12 +153,14 @@ void state_base::wait() const {
 bool state_base::wait_until(clock::time_point deadline) const {
     if (done()) return true;
     if (deadline > clock::now() &&
-        spin_until([&] { return done(); }, std::min<clock::duration>(deadline - clock::now(), std::chrono::microseconds(50))))
+        spin_until([&] { return done(); },
+                   std::min<clock::duration>(deadline - clock::now(), std::chrono::microseconds(50))))
         return true;
     auto& b = parking_for(this);
     std::unique_lock lk(b.m);
     sleepers_.fetch_add(1, std::memory_order_seq_cst);
-    bool ok = b.cv.wait_until(lk, deadline, [&] { return st_.load(std::memory_order_seq_cst) >= future_state::cancelled; });
+    bool ok =
+        b.cv.wait_until(lk, deadline, [&] { return st_.load(std::memory_order_seq_cst) >= future_state::cancelled; });
     sleepers_.fetch_sub(1, std::memory_order_relaxed);
     return ok;
 }
@@ -200,16 +207,22 @@ std::string state_base::repr() const {
     std::ostringstream os;
     os << "<future at " << static_cast<const void*>(this) << " state=";
     switch (state()) {
-        case future_state::pending: os << "pending"; break;
-        case future_state::running: os << "running"; break;
-        case future_state::cancelled:
-        case future_state::cancelled_and_notified: os << "cancelled"; break;
-        case future_state::finished:
-            if (exc_)
-                os << "finished raised " << exception_type_name(exc_);
-            else
-                os << "finished returned " << result_type_name();
-            break;
+    case future_state::pending:
+        os << "pending";
+        break;
+    case future_state::running:
+        os << "running";
+        break;
+    case future_state::cancelled:
+    case future_state::cancelled_and_notified:
+        os << "cancelled";
+        break;
+    case future_state::finished:
+        if (exc_)
+            os << "finished raised " << exception_type_name(exc_);
+        else
+            os << "finished returned " << result_type_name();
+        break;
     }
     os << '>';
     return os.str();

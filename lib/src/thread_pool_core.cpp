@@ -1,8 +1,8 @@
 #include <futures/detail/admission_rules.hpp>
 #include <futures/detail/context_work.hpp>
-#include <futures/log.hpp>
 #include <futures/detail/spin.hpp>
 #include <futures/detail/thread_pool_core.hpp>
+#include <futures/log.hpp>
 #include <futures/thread_pool_executor.hpp>
 
 #include <pthread.h>
@@ -191,8 +191,7 @@ void thread_pool_core::finish(work_item* w) noexcept {
 
 void thread_pool_core::hold_work() {
     std::lock_guard lk(work_m_);
-    if (tracked_calls_++ == 0)
-        work_.emplace(tracked_work(*completion_ex_));
+    if (tracked_calls_++ == 0) work_.emplace(tracked_work(*completion_ex_));
 }
 
 void thread_pool_core::drop_work() noexcept {

@@ -79,8 +79,9 @@ int main(int argc, char** argv) {
     put("result_frame", "one_value", payload(p::result_frame{{answer(1, uniform(1), {})}}));
     put("result_frame", "strings_and_a_failure",
         payload(p::result_frame{{answer(3, archived({"x", "", "yz"}),
-                                        {{1, {p::failure_phase::run, "std::out_of_range", "negative",
-                                              "0# throw_kind at tasks.cpp:57\n1# main\n"}}})}}));
+                                        {{1,
+                                          {p::failure_phase::run, "std::out_of_range", "negative",
+                                           "0# throw_kind at tasks.cpp:57\n1# main\n"}}})}}));
     put("result_frame", "two_batches",
         payload(p::result_frame{{answer(5, uniform(8), {}),
                                  answer(13, archived({""}), {{0, {p::failure_phase::load_args, "t", "w", ""}}})}}));

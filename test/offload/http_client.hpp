@@ -82,8 +82,7 @@ public:
             got = n;
         });
         run();
-        return got == 0 && buffer_.size() == 0 &&
-               (ec_ == asio::error::eof || ec_ == asio::error::connection_reset);
+        return got == 0 && buffer_.size() == 0 && (ec_ == asio::error::eof || ec_ == asio::error::connection_reset);
     }
 
 private:

@@ -123,7 +123,8 @@ private:
         const auto end = std::chrono::steady_clock::now() + within;
         std::string line;
         for (;;) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
             pollfd p{out_, POLLIN, 0};
             char c;
             if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) != 1) return line;

@@ -19,9 +19,12 @@ namespace ptest {
 
 void perform(int a) {
     switch (a) {
-    case throw_it: throw std::runtime_error("trap sprung");
-    case exit_3: std::exit(3);
-    case underscore_exit_4: ::_exit(4);
+    case throw_it:
+        throw std::runtime_error("trap sprung");
+    case exit_3:
+        std::exit(3);
+    case underscore_exit_4:
+        ::_exit(4);
     case abort_it:
         ::signal(SIGABRT, SIG_DFL);  // a sanitizer's handler would turn it into exit(1)
         std::abort();
@@ -29,8 +32,11 @@ void perform(int a) {
         ::signal(SIGSEGV, SIG_DFL);
         ::raise(SIGSEGV);
         ::_exit(99);
-    case sigkill_self: ::kill(::getpid(), SIGKILL); ::pause();
-    default: break;
+    case sigkill_self:
+        ::kill(::getpid(), SIGKILL);
+        ::pause();
+    default:
+        break;
     }
 }
 
@@ -53,12 +59,18 @@ int crash(int how) {
 }
 int throw_kind(int kind, std::string msg) {
     switch (kind) {
-    case 0: throw std::invalid_argument(msg);
-    case 1: throw std::out_of_range(msg);
-    case 2: throw std::runtime_error(msg);
-    case 3: throw std::logic_error(msg);
-    case 4: futures::throw_with_trace(std::domain_error(msg));
-    default: throw 42;
+    case 0:
+        throw std::invalid_argument(msg);
+    case 1:
+        throw std::out_of_range(msg);
+    case 2:
+        throw std::runtime_error(msg);
+    case 3:
+        throw std::logic_error(msg);
+    case 4:
+        futures::throw_with_trace(std::domain_error(msg));
+    default:
+        throw 42;
     }
 }
 int print_and_return(std::string text) {

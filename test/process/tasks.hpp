@@ -55,7 +55,7 @@ struct record {
     friend bool operator==(const record&, const record&) = default;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & name & values & table & tup & var;
+        ar& name& values& table& tup& var;
     }
 };
 

@@ -83,8 +83,7 @@ inline int signal_storm_main() {
     sigs.async_wait(on);
     std::thread runner([&] { io.run(); });
     {
-        futures::process_pool_executor pool(
-            futures::process_pool_options{.max_workers = 2, .max_restarts = 1'000'000});
+        futures::process_pool_executor pool(futures::process_pool_options{.max_workers = 2, .max_restarts = 1'000'000});
         std::atomic<bool> stop{false};
         std::thread churn([&] {
             while (!stop) pool.submit(crash_task, int(underscore_exit_4)).exception(std::chrono::seconds(30));

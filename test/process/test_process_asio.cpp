@@ -36,11 +36,11 @@
 namespace asio = boost::asio;
 using futures::process_pool_executor;
 using futures::process_pool_options;
-using ptest::deadline;
-using ptest::eventually;
 using futures_test::is;
 using futures_test::is_aborted;
 using futures_test::outcome;
+using ptest::deadline;
+using ptest::eventually;
 using namespace std::chrono_literals;
 
 namespace {
@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(async_submit_with_every_token) {
     BOOST_TEST(def.calls == 1);
     BOOST_TEST(def.value == 9);
     BOOST_TEST(err.calls == 1);
-    BOOST_TEST(is<std::out_of_range>(err.e));  // rethrown as its own type
+    BOOST_TEST(is<std::out_of_range>(err.e));        // rethrown as its own type
     BOOST_TEST(is<futures::remote_details>(err.e));  // with the worker's details
 
     std::future<int> sf = pool.async_submit(gcd_task, std::pair{12, 18}, asio::use_future);
@@ -176,11 +176,12 @@ BOOST_AUTO_TEST_CASE(cancellation_cancels_a_call_no_worker_has_taken) {
         asio::cancellation_signal sig;
         int calls = 0;
         bool aborted = false;
-        pool.async_submit(square_task, 8,
-                          asio::bind_cancellation_slot(sig.slot(), asio::bind_executor(ctx, [&](std::exception_ptr e, int) {
-                              ++calls;
-                              aborted = is_aborted(e);
-                          })));
+        pool.async_submit(
+            square_task, 8,
+            asio::bind_cancellation_slot(sig.slot(), asio::bind_executor(ctx, [&](std::exception_ptr e, int) {
+                                             ++calls;
+                                             aborted = is_aborted(e);
+                                         })));
         asio::post(ctx, [&] { sig.emit(asio::cancellation_type::terminal); });
         ctx.run_for(deadline);
         BOOST_TEST(calls == 1);

@@ -9,12 +9,12 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <numeric>
-#include <string>
 #include <ranges>
-#include <chrono>
+#include <string>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -157,9 +157,9 @@ BOOST_AUTO_TEST_CASE(crash_matrix_exceptions_fail_one_future) {
     BOOST_TEST(error_of<futures::serialization_error>(
                    pool.submit(echo_trap_task, trap_at(ptest::parent_saves_args, ptest::throw_it)))
                    .find("cannot serialize the arguments") != std::string::npos);
-    BOOST_TEST(error_of<futures::remote_error>(
-                   pool.submit(echo_trap_task, trap_at(ptest::worker_loads_args, ptest::throw_it)))
-                   .find("could not deserialize the arguments") != std::string::npos);
+    BOOST_TEST(
+        error_of<futures::remote_error>(pool.submit(echo_trap_task, trap_at(ptest::worker_loads_args, ptest::throw_it)))
+            .find("could not deserialize the arguments") != std::string::npos);
     BOOST_TEST(error_of<std::runtime_error>(pool.submit(crash_task, int(ptest::throw_it))) == "trap sprung");
     BOOST_TEST(error_of<futures::remote_error>(
                    pool.submit(echo_trap_task, trap_at(ptest::worker_saves_result, ptest::throw_it)))
@@ -187,8 +187,10 @@ BOOST_AUTO_TEST_CASE(crash_matrix_worker_deaths_fail_one_future_and_are_replaced
     for (const auto& d : deaths) {
         for (int phase : {int(ptest::worker_loads_args), -1, int(ptest::worker_saves_result)}) {
             BOOST_TEST_CONTEXT("action " << d.action << " phase " << phase) {
-                auto f = phase < 0 ? pool.submit(crash_task, d.action)
-                                   : pool.submit(echo_trap_task, trap_at(phase, d.action)).then([](ptest::trap) { return 0; });
+                auto f =
+                    phase < 0
+                        ? pool.submit(crash_task, d.action)
+                        : pool.submit(echo_trap_task, trap_at(phase, d.action)).then([](ptest::trap) { return 0; });
                 auto what = error_of<futures::terminated_worker_error>(f);
                 BOOST_TEST(what.find(d.expect) != std::string::npos, what);
                 BOOST_TEST(what.find("worker process ") != std::string::npos, what);
@@ -385,7 +387,7 @@ BOOST_AUTO_TEST_CASE(completion_executor_runs_callbacks_on_the_users_io_context)
     process_pool_executor pool(process_pool_options{.max_workers = 2, .completion_executor = io.get_executor()});
     std::vector<futures::future<int>> fs;
     for (int i = 0; i < 6; ++i) fs.push_back(pool.submit(square_task, i));
-    fs.push_back(pool.submit(fail_negative_task, -1));               // a task's exception
+    fs.push_back(pool.submit(fail_negative_task, -1));                     // a task's exception
     fs.push_back(pool.submit(crash_task, int(ptest::underscore_exit_4)));  // a worker death
     std::vector<std::thread::id> ran_on;  // written by callbacks, read after run_for: same thread
     // Nothing can complete before run_for() below: completions wait in io's queue.

@@ -3,8 +3,8 @@
 #define BOOST_TEST_MODULE process_protocol
 #include <boost/test/unit_test.hpp>
 
-#include <futures/detail/process/protocol/frame.hpp>
 #include <futures/detail/process/parent/job.hpp>
+#include <futures/detail/process/protocol/frame.hpp>
 #include <futures/detail/process/registry.hpp>
 #include <futures/remote_error.hpp>
 
@@ -158,7 +158,7 @@ struct raw_packed {
     std::string bytes;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & count & sizes & bytes;
+        ar& count& sizes& bytes;
     }
 };
 bool refused(const raw_packed& r) {
@@ -176,10 +176,10 @@ BOOST_CLASS_IMPLEMENTATION(raw_packed, boost::serialization::object_serializable
 
 BOOST_AUTO_TEST_CASE(malformed_packed_lists_are_refused) {
     BOOST_TEST(!refused({2, {}, "abcd"}));
-    BOOST_TEST(refused({2, {}, "abc"}));        // equal items that do not divide the bytes
-    BOOST_TEST(refused({0, {}, "a"}));          // bytes without items
-    BOOST_TEST(refused({2, {1}, "ab"}));        // fewer sizes than items
-    BOOST_TEST(refused({2, {1, 5}, "abc"}));    // sizes beyond the bytes
+    BOOST_TEST(refused({2, {}, "abc"}));      // equal items that do not divide the bytes
+    BOOST_TEST(refused({0, {}, "a"}));        // bytes without items
+    BOOST_TEST(refused({2, {1}, "ab"}));      // fewer sizes than items
+    BOOST_TEST(refused({2, {1, 5}, "abc"}));  // sizes beyond the bytes
     BOOST_TEST(!refused({2, {1, 2}, "abc"}));
 }
 
@@ -237,7 +237,8 @@ BOOST_AUTO_TEST_CASE(bitwise_values_roundtrip_raw) {
     BOOST_TEST((roundtrip(std::array<int, 4>{1, 2, 3, 4}) == std::array<int, 4>{1, 2, 3, 4}));
     std::array<std::pair<char, double>, 2> nested{{{'a', 1.5}, {'b', -2.0}}};
     BOOST_TEST((roundtrip(nested) == nested));
-    std::tuple<std::pair<bool, colour>, std::array<bool, 3>, long double> mixed{{true, colour::red}, {true, false, true}, 1.25L};
+    std::tuple<std::pair<bool, colour>, std::array<bool, 3>, long double> mixed{
+        {true, colour::red}, {true, false, true}, 1.25L};
     BOOST_TEST((roundtrip(mixed) == mixed));
     // Raw bytes, leaf by leaf: no archive, no padding.
     BOOST_TEST(p::to_bytes(42).size() == sizeof(int));
@@ -256,8 +257,8 @@ BOOST_AUTO_TEST_CASE(bitwise_values_roundtrip_raw) {
 
 BOOST_AUTO_TEST_CASE(bitwise_size_mismatch_throws_like_an_archive) {
     int i = 0;
-    BOOST_CHECK_THROW(p::from_bytes("abc", i), boost::archive::archive_exception);     // short
-    BOOST_CHECK_THROW(p::from_bytes("abcde", i), boost::archive::archive_exception);   // long
+    BOOST_CHECK_THROW(p::from_bytes("abc", i), boost::archive::archive_exception);    // short
+    BOOST_CHECK_THROW(p::from_bytes("abcde", i), boost::archive::archive_exception);  // long
     std::pair<int, int> pr;
     BOOST_CHECK_THROW(p::from_bytes(p::to_bytes(5), pr), boost::archive::archive_exception);
     std::tuple<> none;

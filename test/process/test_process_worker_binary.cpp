@@ -38,7 +38,7 @@ BOOST_AUTO_TEST_CASE(separate_worker_death_is_reported) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_worker_binary_is_rejected) {
-    BOOST_CHECK_THROW(futures::process_pool_executor(futures::process_pool_options{
-                          .worker_executable = "/nonexistent/worker"}),
-                      std::invalid_argument);
+    BOOST_CHECK_THROW(
+        futures::process_pool_executor(futures::process_pool_options{.worker_executable = "/nonexistent/worker"}),
+        std::invalid_argument);
 }

@@ -24,69 +24,69 @@ void set_deadline(std::chrono::milliseconds budget);
 // event as soon as wait()/wait_for() returns (stack events are safe).
 class event {
 public:
-  void set() {
-    std::lock_guard lk(m_);
-    set_ = true;
-    cv_.notify_all();
-  }
-  bool is_set() const {
-    std::lock_guard lk(m_);
-    return set_;
-  }
-  void wait() {
-    std::unique_lock lk(m_);
-    cv_.wait(lk, [&] { return set_; });
-  }
-  template <class Rep, class Period>
-  [[nodiscard]] bool wait_for(std::chrono::duration<Rep, Period> timeout) {
-    std::unique_lock lk(m_);
-    return cv_.wait_for(lk, timeout, [&] { return set_; });
-  }
+    void set() {
+        std::lock_guard lk(m_);
+        set_ = true;
+        cv_.notify_all();
+    }
+    bool is_set() const {
+        std::lock_guard lk(m_);
+        return set_;
+    }
+    void wait() {
+        std::unique_lock lk(m_);
+        cv_.wait(lk, [&] { return set_; });
+    }
+    template <class Rep, class Period>
+    [[nodiscard]] bool wait_for(std::chrono::duration<Rep, Period> timeout) {
+        std::unique_lock lk(m_);
+        return cv_.wait_for(lk, timeout, [&] { return set_; });
+    }
 
 private:
-  mutable std::mutex m_;
-  std::condition_variable cv_;
-  bool set_ = false;
+    mutable std::mutex m_;
+    std::condition_variable cv_;
+    bool set_ = false;
 };
 
 // std::latch has no timed wait; this one does ("N callbacks ran within 5 s").
 class latch {
 public:
-  explicit latch(std::ptrdiff_t count) : count_(count) {}
-  void count_down(std::ptrdiff_t n = 1) {
-    std::lock_guard lk(m_);
-    count_ -= n;
-    if (count_ <= 0) cv_.notify_all();
-  }
-  bool try_wait() const {
-    std::lock_guard lk(m_);
-    return count_ <= 0;
-  }
-  void wait() {
-    std::unique_lock lk(m_);
-    cv_.wait(lk, [&] { return count_ <= 0; });
-  }
-  template <class Rep, class Period>
-  [[nodiscard]] bool wait_for(std::chrono::duration<Rep, Period> timeout) {
-    std::unique_lock lk(m_);
-    return cv_.wait_for(lk, timeout, [&] { return count_ <= 0; });
-  }
+    explicit latch(std::ptrdiff_t count) : count_(count) {}
+    void count_down(std::ptrdiff_t n = 1) {
+        std::lock_guard lk(m_);
+        count_ -= n;
+        if (count_ <= 0) cv_.notify_all();
+    }
+    bool try_wait() const {
+        std::lock_guard lk(m_);
+        return count_ <= 0;
+    }
+    void wait() {
+        std::unique_lock lk(m_);
+        cv_.wait(lk, [&] { return count_ <= 0; });
+    }
+    template <class Rep, class Period>
+    [[nodiscard]] bool wait_for(std::chrono::duration<Rep, Period> timeout) {
+        std::unique_lock lk(m_);
+        return cv_.wait_for(lk, timeout, [&] { return count_ <= 0; });
+    }
 
 private:
-  mutable std::mutex m_;
-  std::condition_variable cv_;
-  std::ptrdiff_t count_;
+    mutable std::mutex m_;
+    std::condition_variable cv_;
+    std::ptrdiff_t count_;
 };
 
 namespace detail {
 struct monitor {
-  std::mutex m;
-  std::condition_variable cv;
+    std::mutex m;
+    std::condition_variable cv;
 };
 // Never destroyed: a pool thread may still notify while statics are torn down.
 inline monitor& global_monitor() {
-  static monitor& m = *new monitor;
-  return m;
+    static monitor& m = *new monitor;
+    return m;
 }
 }  // namespace detail
 
@@ -95,17 +95,17 @@ inline monitor& global_monitor() {
 // waiting for (state read by the predicate must itself be atomic or locked).
 // Since it takes the same mutex the waiter checks under, no wake-up is lost.
 inline void notify_condition() {
-  auto& mon = detail::global_monitor();
-  std::lock_guard lk(mon.m);
-  mon.cv.notify_all();
+    auto& mon = detail::global_monitor();
+    std::lock_guard lk(mon.m);
+    mon.cv.notify_all();
 }
 
 // True once pred() holds; false if it still does not after `timeout`.
 template <class Pred>
 [[nodiscard]] bool wait_for_condition(Pred pred, std::chrono::milliseconds timeout) {
-  auto& mon = detail::global_monitor();
-  std::unique_lock lk(mon.m);
-  return mon.cv.wait_for(lk, timeout, std::move(pred));
+    auto& mon = detail::global_monitor();
+    std::unique_lock lk(mon.m);
+    return mon.cv.wait_for(lk, timeout, std::move(pred));
 }
 
 }  // namespace futures_test

@@ -100,8 +100,7 @@ inline bool wait_until_blocked(pid_t tid, std::chrono::milliseconds limit = std:
         std::string line;
         std::getline(in, line);
         auto p = line.rfind(')');
-        if (p != std::string::npos && p + 2 < line.size() && (line[p + 2] == 'S' || line[p + 2] == 'D'))
-            return true;
+        if (p != std::string::npos && p + 2 < line.size() && (line[p + 2] == 'S' || line[p + 2] == 'D')) return true;
         std::this_thread::yield();
     }
     return false;

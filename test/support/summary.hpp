@@ -5,7 +5,7 @@
 namespace futures_test::detail {
 
 struct counts {
-  unsigned passed = 0, failed = 0, skipped = 0;
+    unsigned passed = 0, failed = 0, skipped = 0;
 };
 
 // Test cases finished so far; safe to call from any thread.

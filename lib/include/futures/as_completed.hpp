@@ -42,7 +42,9 @@ public:
 
     as_completed_range(std::vector<F> fs, std::vector<detail::state_base*> states,
                        std::optional<detail::clock::time_point> deadline)
-        : fs_(std::move(fs)), queue_(std::make_unique<detail::completion_queue>(std::move(states))), deadline_(deadline) {}
+        : fs_(std::move(fs)),
+          queue_(std::make_unique<detail::completion_queue>(std::move(states))),
+          deadline_(deadline) {}
 
     /// Waits for the first completed future.
     iterator begin() {
@@ -57,9 +59,7 @@ public:
     std::size_t size() const noexcept { return fs_.size(); }
 
 private:
-    void advance() {
-        current_ = queue_->next(deadline_);
-    }
+    void advance() { current_ = queue_->next(deadline_); }
     bool at_end() const noexcept { return !current_; }
     F& current() { return fs_[*current_]; }
 

@@ -76,12 +76,11 @@ public:
     /// Calls fn(any_future) once the future is done; see the header comment for the
     /// thread. Exceptions from fn are reported (callback_errors.hpp) and swallowed.
     template <class F>
-        requires std::is_invocable_v<F&, any_future>
+    requires std::is_invocable_v<F&, any_future>
     void add_done_callback(F&& fn) const {
-        s_->add_callback(detail::state_callback(
-            [fn = std::forward<F>(fn)](detail::state_base& s) mutable { fn(any_future(&s)); }));
+        s_->add_callback(
+            detail::state_callback([fn = std::forward<F>(fn)](detail::state_base& s) mutable { fn(any_future(&s)); }));
     }
-
 
     // ---- Asio (implementation: detail/async_wait.hpp) --------------------------
     //
@@ -116,8 +115,7 @@ public:
     /// Finishes the future with e; throws invalid_state_error if already done.
     void set_exception(std::exception_ptr e) const { s_->set_exception(std::move(e)); }
     template <class E>
-        requires(!std::is_same_v<std::decay_t<E>, std::exception_ptr>)
-    void set_exception(E&& e) const {
+    requires(!std::is_same_v<std::decay_t<E>, std::exception_ptr>) void set_exception(E&& e) const {
         s_->set_exception(std::make_exception_ptr(std::forward<E>(e)));
     }
 
@@ -171,7 +169,7 @@ public:
 
     /// Calls fn(future<T>) once done (see any_future::add_done_callback).
     template <class F>
-        requires std::is_invocable_v<F&, future<T>>
+    requires std::is_invocable_v<F&, future<T>>
     void add_done_callback(F&& fn) const {
         s_->add_callback(detail::state_callback([fn = std::forward<F>(fn)](detail::state_base& s) mutable {
             fn(future<T>(static_cast<state_type*>(&s)));
@@ -191,8 +189,8 @@ public:
 
     /// Finishes the future with a result; throws invalid_state_error if already done.
     template <class... A>
-        requires std::is_constructible_v<T, A&&...> || (std::is_void_v<T> && sizeof...(A) == 0)
-    void set_result(A&&... a) const {
+    requires std::is_constructible_v<T, A&&...> ||
+        (std::is_void_v<T> && sizeof...(A) == 0) void set_result(A&&... a) const {
         typed_state().set_value(std::forward<A>(a)...);
     }
 
@@ -223,5 +221,5 @@ struct std::hash<futures::future<T>> {
     std::size_t operator()(const futures::future<T>& f) const noexcept { return hash_value(f); }
 };
 
-#include <futures/detail/then.hpp>
 #include <futures/detail/async_wait.hpp>
+#include <futures/detail/then.hpp>

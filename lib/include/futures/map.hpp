@@ -6,16 +6,16 @@
 // whose dereference rethrows that exception, and the iteration goes on with the
 // next results. The timeout throws from begin()/++, ends the iteration and cancels
 // what has not started; destroying the range cancels what has not started.
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <deque>
 #include <exception>
 #include <iterator>
 #include <limits>
 #include <memory>
 #include <optional>
-#include <utility>
 #include <stdexcept>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -44,9 +44,7 @@ public:
 
     chunk_result() = default;
     /// n default values to fill in place (compact only).
-    explicit chunk_result(std::size_t n)
-        requires compact
-        : values_(n) {}
+    explicit chunk_result(std::size_t n) requires compact : values_(n) {}
 
     std::size_t size() const noexcept { return compact ? values_.size() : items_.size(); }
     void reserve(std::size_t n) {
@@ -74,19 +72,9 @@ public:
     }
     // Filling by position (compact only): the values in place, errors in any order
     // (sorted by seal()).
-    value_type* values() noexcept
-        requires compact
-    {
-        return values_.data();
-    }
-    void set_error(std::size_t i, std::exception_ptr e)
-        requires compact
-    {
-        errors_.emplace_back(i, std::move(e));
-    }
-    void seal()
-        requires compact
-    {
+    value_type* values() noexcept requires compact { return values_.data(); }
+    void set_error(std::size_t i, std::exception_ptr e) requires compact { errors_.emplace_back(i, std::move(e)); }
+    void seal() requires compact {
         std::stable_sort(errors_.begin(), errors_.end(),
                          [](const auto& a, const auto& b) { return a.first < b.first; });
     }

@@ -25,12 +25,12 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <tuple>
 #include <memory>
 #include <optional>
 #include <ranges>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -90,8 +90,8 @@ public:
     /// as in Python, that can be a little before the worker starts it (a call of a
     /// task known to be short may wait behind one frame there).
     template <class R, class... A, class... X>
-        requires std::is_constructible_v<typename task<R(A...)>::args_tuple, X&&...>
-    future<R> submit(const task<R(A...)>& t, X&&... args) {
+    requires std::is_constructible_v<typename task<R(A...)>::args_tuple, X &&...> future<R> submit(
+        const task<R(A...)>& t, X&&... args) {
         future<R> fut;
         if (auto j = make_job(*core_, t, fut, std::forward<X>(args)...)) core_->submit(std::move(j));
         return fut;
@@ -99,8 +99,7 @@ public:
 
     /// Anything but a task handle: a compile-time error that says to use FUTURES_TASK.
     template <class F, class... X>
-        requires(!is_task_v<std::remove_cvref_t<F>>)
-    void submit(F&&, X&&...) {
+    requires(!is_task_v<std::remove_cvref_t<F>>) void submit(F&&, X&&...) {
         static_assert(is_task_v<std::remove_cvref_t<F>>,
                       "process_pool_executor::submit(t, args...): t must be a task handle. A process pool runs "
                       "named functions: declare one with FUTURES_TASK(handle, function) at namespace scope and "
@@ -122,8 +121,7 @@ public:
     /// (terminal, partial or total) ends the wait with operation_aborted and cancels
     /// the call if no worker has it yet.
     template <class... X>
-        requires(sizeof...(X) >= 2)
-    auto async_submit(X&&... task_args_token) {
+    requires(sizeof...(X) >= 2) auto async_submit(X&&... task_args_token) {
         return async_submit_split(std::forward_as_tuple(std::forward<X>(task_args_token)...),
                                   std::make_index_sequence<sizeof...(X) - 2>{});
     }
@@ -137,8 +135,7 @@ public:
     /// worker, to balance load); for unsized or infinite ranges, 64.
     /// Anything but a task handle: a compile-time error that says to use FUTURES_TASK.
     template <class F, class... Xs>
-        requires(!is_task_v<std::remove_cvref_t<F>>)
-    void map(F&&, Xs&&...) {
+    requires(!is_task_v<std::remove_cvref_t<F>>) void map(F&&, Xs&&...) {
         static_assert(is_task_v<std::remove_cvref_t<F>>,
                       "process_pool_executor::map(t, ranges...): t must be a task handle; declare one with "
                       "FUTURES_TASK(handle, function)");
@@ -179,8 +176,7 @@ private:
     // arguments cannot be sent (fut then holds the serialization_error).
     template <class R, class... A, class... X>
     static std::shared_ptr<detail::process::job> make_job(const detail::process::pool_core& core,
-                                                          const task<R(A...)>& t, const future<R>& fut,
-                                                          X&&... args) {
+                                                          const task<R(A...)>& t, const future<R>& fut, X&&... args) {
         detail::process::packed_values bytes;
         if (!serialize_args(core, t, fut, bytes, std::forward<X>(args)...)) return nullptr;
         auto j = std::make_shared<detail::process::submit_job<R>>();

@@ -60,11 +60,11 @@ struct process_pool_options {
 
 /// What process_pool_executor::stats() reports.
 struct process_pool_stats {
-    std::size_t max_workers = 0;  ///< the option, or the usable cores
-    std::size_t workers = 0;      ///< live worker processes (starting, idle or busy)
-    std::size_t queued = 0;       ///< calls not yet sent to a worker (async_submit's FIFO included)
-    std::size_t running = 0;      ///< calls sent to a worker and not answered yet (a map chunk counts its items)
-    std::uint64_t completed = 0;  ///< calls a worker answered (with a value or an exception)
+    std::size_t max_workers = 0;      ///< the option, or the usable cores
+    std::size_t workers = 0;          ///< live worker processes (starting, idle or busy)
+    std::size_t queued = 0;           ///< calls not yet sent to a worker (async_submit's FIFO included)
+    std::size_t running = 0;          ///< calls sent to a worker and not answered yet (a map chunk counts its items)
+    std::uint64_t completed = 0;      ///< calls a worker answered (with a value or an exception)
     std::uint64_t worker_deaths = 0;  ///< workers that died unexpectedly (each one is replaced unless the pool broke)
 };
 

@@ -17,10 +17,10 @@
 //
 // Like Python's _RemoteTraceback, the worker's backtrace travels as text. Find it on
 // any caught exception with remote_details_of(e).
+#include <sys/types.h>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <sys/types.h>
 
 #include <futures/errors.hpp>
 

@@ -66,8 +66,8 @@ struct task_call {
     std::string task, signature, args;
 };
 template <class R, class... A, class... X>
-    requires std::is_constructible_v<typename task<R(A...)>::args_tuple, X&&...>
-task_call make_call(const task<R(A...)>& t, X&&... args) {
+requires std::is_constructible_v<typename task<R(A...)>::args_tuple, X &&...> task_call
+make_call(const task<R(A...)>& t, X&&... args) {
     typename task<R(A...)>::args_tuple tuple(std::forward<X>(args)...);
     return {t.name(), t.signature(), detail::process::to_bytes(tuple)};
 }
@@ -106,5 +106,5 @@ task<typename fn_traits<decltype(Fn)>::sig> register_function(const char* name) 
 
 /// Defines the task handle `handle` for `function` (a non-overloaded free function
 /// or static member function) and registers it under the name "handle".
-#define FUTURES_TASK(handle, function)                                                   \
+#define FUTURES_TASK(handle, function) \
     inline const auto handle = ::futures::detail::process::register_function<&function>(#handle)

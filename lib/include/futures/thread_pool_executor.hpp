@@ -14,8 +14,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 
-#include <futures/detail/pool_asio_executor.hpp>
 #include <futures/detail/check_options.hpp>
+#include <futures/detail/pool_asio_executor.hpp>
 #include <futures/detail/thread_pool_core.hpp>
 #include <futures/detail/zip_source.hpp>
 #include <futures/future.hpp>
@@ -75,10 +75,8 @@ public:
     /// std::runtime_error after shutdown, broken_thread_pool after an initializer
     /// failed.
     template <class F, class... A>
-        requires std::is_invocable_v<std::decay_t<F>, std::decay_t<A>...>
-    auto submit(F&& f, A&&... args) {
-        return submit_to(*core_, std::forward<F>(f), std::forward<A>(args)...);
-    }
+    requires std::is_invocable_v<std::decay_t<F>, std::decay_t<A>...>
+    auto submit(F&& f, A&&... args) { return submit_to(*core_, std::forward<F>(f), std::forward<A>(args)...); }
 
     /// Asio form of submit: async_submit(f, args..., token). The token comes last
     /// (Asio's convention) and is any completion token for
@@ -95,8 +93,7 @@ public:
     /// Asio runs such handlers on the I/O object's executor), and that a cancellation
     /// through the handler's slot also cancels the call if it has not started.
     template <class... A>
-        requires(sizeof...(A) >= 2)
-    auto async_submit(A&&... f_args_token) {
+    requires(sizeof...(A) >= 2) auto async_submit(A&&... f_args_token) {
         return async_submit_split(std::forward_as_tuple(std::forward<A>(f_args_token)...),
                                   std::make_index_sequence<sizeof...(A) - 2>{});
     }
@@ -108,7 +105,9 @@ public:
     template <class F, class... Xs>
     auto map(F&& f, Xs&&... ranges_then_options) {
         return detail::with_map_options(
-            [&](const map_options& o, auto&&... rs) { return map_impl(o, std::forward<F>(f), std::forward<decltype(rs)>(rs)...); },
+            [&](const map_options& o, auto&&... rs) {
+                return map_impl(o, std::forward<F>(f), std::forward<decltype(rs)>(rs)...);
+            },
             std::forward<Xs>(ranges_then_options)...);
     }
 
@@ -144,7 +143,7 @@ private:
         void operator()(Handler&& h, F&& f, Args&&... args) const {
             using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
             auto* t = new detail::pooled_call<R, std::decay_t<F>, std::decay_t<Args>...>(std::forward<F>(f),
-                                                                                   std::forward<Args>(args)...);
+                                                                                         std::forward<Args>(args)...);
             boost::intrusive_ptr<detail::state_base> s(t);
             detail::start_wait<detail::wait_traits<R>>(s, std::forward<Handler>(h), true, fallback);
             intrusive_ptr_add_ref(t);  // the queue's reference, which post_or_defer takes over
@@ -174,7 +173,7 @@ private:
         using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>;
         using task_t = detail::pooled_call<R, std::decay_t<F>, std::decay_t<A>...>;
         auto* t = new task_t(std::forward<F>(f), std::forward<A>(args)...);
-        future<R> fut(t);         // the caller's reference
+        future<R> fut(t);          // the caller's reference
         intrusive_ptr_add_ref(t);  // the queue's reference
         try {
             core.post(t);
@@ -195,18 +194,16 @@ private:
         auto fn = std::make_shared<Fn>(std::forward<F>(f));
         // A weak reference, as Python's map holds a weakref to its executor: once the
         // executor is gone, no more input is submitted.
-        auto submit = [weak = std::weak_ptr(core_), fn](std::vector<Args>& chunk)
-            -> std::optional<detail::chunk_future<R>> {
+        auto submit = [weak = std::weak_ptr(core_),
+                       fn](std::vector<Args>& chunk) -> std::optional<detail::chunk_future<R>> {
             auto core = weak.lock();
             if (!core) return std::nullopt;
-            return submit_to(*core, [fn, chunk = std::move(chunk)]() mutable {
-                return detail::run_chunk<R>(*fn, chunk);
-            });
+            return submit_to(*core,
+                             [fn, chunk = std::move(chunk)]() mutable { return detail::run_chunk<R>(*fn, chunk); });
         };
         using source_t = detail::zip_source<R, decltype(submit), Rs...>;
-        return map_result<R>(std::make_unique<source_t>(std::move(submit), o.chunksize.value_or(1),
-                                                        std::forward<Rs>(rs)...),
-                             o);
+        return map_result<R>(
+            std::make_unique<source_t>(std::move(submit), o.chunksize.value_or(1), std::forward<Rs>(rs)...), o);
     }
 
     boost::asio::any_io_executor handler_ex_;  // see detail::default_handler_executor

@@ -34,7 +34,8 @@ done_and_not_done<F> wait_impl(R&& fs, std::optional<clock::time_point> deadline
     auto handles = distinct_futures<F>(std::forward<R>(fs), states);
     auto flags = wait_states(states, deadline, when);
     done_and_not_done<F> out;
-    for (std::size_t i = 0; i < handles.size(); ++i) (flags[i] ? out.done : out.not_done).push_back(std::move(handles[i]));
+    for (std::size_t i = 0; i < handles.size(); ++i)
+        (flags[i] ? out.done : out.not_done).push_back(std::move(handles[i]));
     return out;
 }
 }  // namespace detail

@@ -8,8 +8,8 @@
 #include <limits>
 #include <memory>
 #include <optional>
-#include <utility>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <futures/future.hpp>
@@ -77,7 +77,8 @@ auto when_all(future<Ts>... fs) {
             });
         };
         (one(std::integral_constant<std::size_t, I>{}, fs), ...);
-    }(std::index_sequence_for<Ts...>{});
+    }
+    (std::index_sequence_for<Ts...>{});
     s->arrive();
     return out;
 }

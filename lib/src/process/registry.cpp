@@ -123,8 +123,7 @@ result_batch run_batch(const call_batch& in) {
     return out;
 }
 
-std::variant<std::string, failure> run_call(std::string_view task, std::string_view signature,
-                                            std::string_view args) {
+std::variant<std::string, failure> run_call(std::string_view task, std::string_view signature, std::string_view args) {
     call_batch b;
     b.task = task;
     b.signature = signature;

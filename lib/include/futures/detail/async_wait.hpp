@@ -134,7 +134,7 @@ private:
         auto keep = context_work(ex_);
         executor_type ex = std::move(ex_);
         boost::asio::post(ex, [h = std::move(*handler_), work = std::move(*work_), slot = slot_, s = std::move(s),
-                                e = std::move(e)]() mutable {
+                               e = std::move(e)]() mutable {
             // A slot holds one handler and must be free again by the time ours runs;
             // clearing it here, on the handler's executor, does not race an emit.
             if (slot.is_connected()) slot.clear();
@@ -228,15 +228,15 @@ template <class T>
 template <class Token>
 auto future<T>::async_wait(Token&& token) const {
     using traits = detail::wait_traits<T>;
-    return boost::asio::async_initiate<Token, typename traits::signature>(detail::initiate_wait<traits>{}, token,
-                                                                          s_, false);
+    return boost::asio::async_initiate<Token, typename traits::signature>(detail::initiate_wait<traits>{}, token, s_,
+                                                                          false);
 }
 template <class T>
 template <class Token>
 auto future<T>::async_wait(cancel_task_on_cancel_t, Token&& token) const {
     using traits = detail::wait_traits<T>;
-    return boost::asio::async_initiate<Token, typename traits::signature>(detail::initiate_wait<traits>{}, token,
-                                                                          s_, true);
+    return boost::asio::async_initiate<Token, typename traits::signature>(detail::initiate_wait<traits>{}, token, s_,
+                                                                          true);
 }
 
 }  // namespace futures

@@ -14,8 +14,8 @@ public:
     unique_callback() = default;
 
     template <class F>
-        requires(!std::is_same_v<std::decay_t<F>, unique_callback>)
-    explicit unique_callback(F&& f) : impl_(new model<std::decay_t<F>>(std::forward<F>(f))) {}
+    requires(!std::is_same_v<std::decay_t<F>, unique_callback>) explicit unique_callback(F&& f)
+        : impl_(new model<std::decay_t<F>>(std::forward<F>(f))) {}
 
     void operator()(Arg a) { impl_->call(a); }
     explicit operator bool() const noexcept { return impl_ != nullptr; }

@@ -7,8 +7,8 @@
 // pool has none, so each pool gets a plain execution_context of its own, kept
 // alive by every copy of the executor.
 #include <exception>
-#include <string>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <utility>
 

@@ -136,7 +136,7 @@ private:
 
     std::atomic<future_state> st_{future_state::pending};
     mutable std::atomic<unsigned> sleepers_{0};  // threads parked on this state
-    std::unique_ptr<listeners> listeners_;      // guarded by m_; null until first use
+    std::unique_ptr<listeners> listeners_;       // guarded by m_; null until first use
 };
 
 template <class T>

@@ -19,8 +19,8 @@ struct continuation_result<F, void> {
     using type = std::invoke_result_t<F&>;
 };
 template <class F, class T>
-using continuation_result_t =
-    typename std::conditional_t<takes_future_v<F, T>, std::invoke_result<F&, future<T>>, continuation_result<F, T>>::type;
+using continuation_result_t = typename std::conditional_t<takes_future_v<F, T>, std::invoke_result<F&, future<T>>,
+                                                          continuation_result<F, T>>::type;
 
 /// Finishes `out` with g()'s value or exception; a future already done (a user
 /// finished it by hand) is left alone.
@@ -77,9 +77,8 @@ auto future<T>::then(F&& fn) const {
     using Fn = std::decay_t<F>;
     using R = detail::continuation_result_t<Fn, T>;
     future<R> next;
-    add_done_callback([next, fn = Fn(std::forward<F>(fn))](future<T> src) mutable {
-        detail::run_continuation(next, fn, src);
-    });
+    add_done_callback(
+        [next, fn = Fn(std::forward<F>(fn))](future<T> src) mutable { detail::run_continuation(next, fn, src); });
     return next;
 }
 

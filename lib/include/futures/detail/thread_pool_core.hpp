@@ -68,16 +68,16 @@ private:
     work_item* next_item();
     bool may_exit() const noexcept;
     void wait_for_space();
-    void enqueue(work_item* w);            // post() past the max_pending check
-    void admit_deferred();                 // cold: someone waits for space
+    void enqueue(work_item* w);  // post() past the max_pending check
+    void admit_deferred();       // cold: someone waits for space
     void admit(std::vector<work_item*>& ws) noexcept;
-    void refuse(work_item* w) noexcept;    // fails w's future with the refusal; drops w
-    void discard(work_item* w) noexcept;   // drops the queue's reference on a popped w
-    void finish(work_item* w) noexcept;    // publishes an executed w, then discards it
-    void hold_work();                      // completion executor only
+    void refuse(work_item* w) noexcept;   // fails w's future with the refusal; drops w
+    void discard(work_item* w) noexcept;  // drops the queue's reference on a popped w
+    void finish(work_item* w) noexcept;   // publishes an executed w, then discards it
+    void hold_work();                     // completion executor only
     void drop_work() noexcept;
     std::exception_ptr refusal();
-    struct publisher;                      // posts finish() to the completion executor
+    struct publisher;  // posts finish() to the completion executor
     void break_pool(const std::string& why);
     void fail_queued();
     [[noreturn]] void throw_refusal();
@@ -91,8 +91,8 @@ private:
     // Grouped by writer, one cache line each: sharing a line between the
     // submitter's counters and the workers' cost 2x in submit throughput.
     intrusive_queue queue_;
-    alignas(64) std::atomic<long> queued_{0};   // pushed and not yet popped (may dip below 0 briefly)
-    alignas(64) std::atomic<long> posting_{0};  // posts past the shutdown check, not yet pushed
+    alignas(64) std::atomic<long> queued_{0};        // pushed and not yet popped (may dip below 0 briefly)
+    alignas(64) std::atomic<long> posting_{0};       // posts past the shutdown check, not yet pushed
     alignas(64) std::atomic<bool> shutdown_{false};  // read-mostly
     std::atomic<bool> broken_flag_{false};
     std::atomic<std::size_t> started_{0};

@@ -23,7 +23,9 @@ template <class R, class Submit, class... Rs>
 class zip_source final : public chunk_source<R> {
 public:
     zip_source(Submit submit, std::size_t chunksize, Rs&&... rs)
-        : submit_(std::move(submit)), chunksize_(chunksize), views_(std::views::all(std::forward<Rs>(rs))...),
+        : submit_(std::move(submit)),
+          chunksize_(chunksize),
+          views_(std::views::all(std::forward<Rs>(rs))...),
           its_(std::apply([](auto&... v) { return std::tuple(std::ranges::begin(v)...); }, views_)) {}
 
     std::optional<pending_chunk<R>> submit_next() override {
@@ -44,7 +46,8 @@ private:
     bool at_end() {
         return [&]<std::size_t... I>(std::index_sequence<I...>) {
             return ((std::get<I>(its_) == std::ranges::end(std::get<I>(views_))) || ...);
-        }(std::index_sequence_for<Rs...>{});
+        }
+        (std::index_sequence_for<Rs...>{});
     }
 
     Submit submit_;
@@ -87,9 +90,10 @@ template <class Impl, class... Xs>
 decltype(auto) with_map_options(Impl&& impl, Xs&&... xs) {
     if constexpr (last_is_options<Xs...>()) {
         auto args = std::forward_as_tuple(std::forward<Xs>(xs)...);
-        return [&]<std::size_t... I>(std::index_sequence<I...>) -> decltype(auto) {
+        return [&]<std::size_t... I>(std::index_sequence<I...>)->decltype(auto) {
             return impl(std::get<sizeof...(Xs) - 1>(args), std::get<I>(std::move(args))...);
-        }(std::make_index_sequence<sizeof...(Xs) - 1>{});
+        }
+        (std::make_index_sequence<sizeof...(Xs) - 1>{});
     } else {
         return impl(map_options{}, std::forward<Xs>(xs)...);
     }

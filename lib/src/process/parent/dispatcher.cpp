@@ -157,7 +157,8 @@ void dispatcher::on_lost(worker_record& w, const worker_loss& loss) {
         counters_.deaths.fetch_add(1, std::memory_order_relaxed);
         if (state == worker_record::phase::starting && loss.protocol_error.empty() &&
             (loss.code == lost_worker_status || loss.code == 0))
-            break_pool(lost_worker_error(carrier_.describe(), how));  // its main() never runs the loop: restarting cannot help
+            break_pool(
+                lost_worker_error(carrier_.describe(), how));  // its main() never runs the loop: restarting cannot help
         else if (rules_.break_on_worker_death)
             break_pool("A child process terminated abruptly, the process pool is not usable anymore (" + who + how +
                        ")");

@@ -12,10 +12,14 @@ namespace {
 
 std::string phase_prefix(failure_phase p, const std::string& task) {
     switch (p) {
-    case failure_phase::lookup: return "";
-    case failure_phase::load_args: return "the worker could not deserialize the arguments of task \"" + task + "\": ";
-    case failure_phase::save_result: return "the worker could not serialize the result of task \"" + task + "\": ";
-    case failure_phase::run: break;
+    case failure_phase::lookup:
+        return "";
+    case failure_phase::load_args:
+        return "the worker could not deserialize the arguments of task \"" + task + "\": ";
+    case failure_phase::save_result:
+        return "the worker could not serialize the result of task \"" + task + "\": ";
+    case failure_phase::run:
+        break;
     }
     return "";
 }
@@ -39,16 +43,15 @@ std::exception_ptr rebuild_exception(const failure& f, const std::string& task, 
     std::exception_ptr e;
     // Only a task's own exceptions keep their type: a failure to load or save is
     // a different event than the task throwing, even with the same type.
-    if (f.phase == failure_phase::run &&
-        (rebuild_as<std::invalid_argument>("std::invalid_argument", f, d, e) ||
-         rebuild_as<std::out_of_range>("std::out_of_range", f, d, e) ||
-         rebuild_as<std::length_error>("std::length_error", f, d, e) ||
-         rebuild_as<std::domain_error>("std::domain_error", f, d, e) ||
-         rebuild_as<std::logic_error>("std::logic_error", f, d, e) ||
-         rebuild_as<std::range_error>("std::range_error", f, d, e) ||
-         rebuild_as<std::overflow_error>("std::overflow_error", f, d, e) ||
-         rebuild_as<std::underflow_error>("std::underflow_error", f, d, e) ||
-         rebuild_as<std::runtime_error>("std::runtime_error", f, d, e)))
+    if (f.phase == failure_phase::run && (rebuild_as<std::invalid_argument>("std::invalid_argument", f, d, e) ||
+                                          rebuild_as<std::out_of_range>("std::out_of_range", f, d, e) ||
+                                          rebuild_as<std::length_error>("std::length_error", f, d, e) ||
+                                          rebuild_as<std::domain_error>("std::domain_error", f, d, e) ||
+                                          rebuild_as<std::logic_error>("std::logic_error", f, d, e) ||
+                                          rebuild_as<std::range_error>("std::range_error", f, d, e) ||
+                                          rebuild_as<std::overflow_error>("std::overflow_error", f, d, e) ||
+                                          rebuild_as<std::underflow_error>("std::underflow_error", f, d, e) ||
+                                          rebuild_as<std::runtime_error>("std::runtime_error", f, d, e)))
         return e;
     return std::make_exception_ptr(remote_error(phase_prefix(f.phase, task) + f.type + ": " + f.what, std::move(d)));
 }

@@ -115,8 +115,8 @@ void pipe_channel::read_next(std::size_t want) {
                 // a partial one, so that it arrives in as few reads as it can.
                 // A worker's first frame is its handshake, which is tiny: a header
                 // announcing more is refused before anything is allocated for it.
-                while (auto len = announced(c.in_.data(), c.greeted_ ? c.max_frame_
-                                                                     : std::min(c.max_frame_, max_handshake_frame))) {
+                while (auto len = announced(c.in_.data(),
+                                            c.greeted_ ? c.max_frame_ : std::min(c.max_frame_, max_handshake_frame))) {
                     const std::size_t whole = frame_header_size + *len, have = c.in_.data().size();
                     if (have < whole) {
                         next = std::max(next, whole - have);

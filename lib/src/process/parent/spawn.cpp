@@ -184,14 +184,14 @@ spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context
                             std::size_t max_frame, const sigset_t& signal_mask) {
     fd_pair calls, results;
     const pid_t me = ::getpid();
-    std::vector<std::string> args{worker_flag, std::to_string(calls.r), std::to_string(results.w),
-                                  std::to_string(me), std::to_string(max_frame)};
+    std::vector<std::string> args{worker_flag, std::to_string(calls.r), std::to_string(results.w), std::to_string(me),
+                                  std::to_string(max_frame)};
     bp2::posix::default_launcher launcher;
     bp2::error_code ec;
     // The executor overload: the context overload ignores ec in 1.81 (P3).
-    auto proc = launcher(spawn_ctx.get_executor(), ec, exe, args, protocol_fds{calls.r, results.w, me},
-                         close_inherited_fds{}, std_streams_or_dev_null{}, reset_signals{&signal_mask},
-                         reap_failed_exec{});
+    auto proc =
+        launcher(spawn_ctx.get_executor(), ec, exe, args, protocol_fds{calls.r, results.w, me}, close_inherited_fds{},
+                 std_streams_or_dev_null{}, reset_signals{&signal_mask}, reap_failed_exec{});
     if (::getpid() != me) ::_exit(127);  // never let a forked child run on (P4)
     if (ec) throw std::system_error(ec, "cannot start worker " + exe);
     // Re-home the child on the pool's context: the spawn context only forks.

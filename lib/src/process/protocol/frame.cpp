@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <system_error>
 
-
 namespace futures::detail::process {
 
 namespace {
@@ -20,7 +19,8 @@ std::size_t payload_estimate(const message& m) {
     } else if (auto* r = std::get_if<result_frame>(&m)) {
         for (const auto& b : r->batches) {
             n += 64 + b.values.byte_size() + 4 * std::size_t(b.values.count());
-            for (const auto& f : b.failures) n += 64 + f.what.type.size() + f.what.what.size() + f.what.traceback.size();
+            for (const auto& f : b.failures)
+                n += 64 + f.what.type.size() + f.what.what.size() + f.what.traceback.size();
         }
     }
     return n;
@@ -40,7 +40,8 @@ void encode_frame_to(std::string& out, const message& m, std::size_t max_payload
     const std::size_t n = out.size() - at - frame_header_size;
     if (n > max_payload || n > UINT32_MAX) {
         out.resize(at);
-        throw frame_error("frame of " + std::to_string(n) + " bytes exceeds the limit of " + std::to_string(max_payload));
+        throw frame_error("frame of " + std::to_string(n) + " bytes exceeds the limit of " +
+                          std::to_string(max_payload));
     }
     for (std::size_t i = 0; i < frame_header_size; ++i) out[at + i] = static_cast<char>((n >> (8 * i)) & 0xff);
 }

@@ -38,13 +38,14 @@ void exit_if_lost_worker() {
     log_line(log_level::error,
              std::string("futures: process ") + std::to_string(::getpid()) +
                  " was started as a process pool worker, but its main() created a process_pool_executor "
-                 "instead of running the worker loop: " + fix);
+                 "instead of running the worker loop: " +
+                 fix);
     ::_exit(lost_worker_status);  // no atexit handlers, no static destructors: we never got going
 }
 
 std::string lost_worker_error(const std::string& exe, const std::string& how) {
-    return "worker " + exe + " exited before its handshake (" + how +
-           "): its main() does not run the worker loop; " + fix;
+    return "worker " + exe + " exited before its handshake (" + how + "): its main() does not run the worker loop; " +
+           fix;
 }
 
 }  // namespace futures::detail::process

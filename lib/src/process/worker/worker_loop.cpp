@@ -3,8 +3,8 @@
 // worker has nothing else to do, and no threads means nothing to fork-proof.
 #include <futures/detail/process/lost_worker.hpp>
 #include <futures/detail/process/protocol/frame.hpp>
-#include <futures/log.hpp>
 #include <futures/detail/process/registry.hpp>
+#include <futures/log.hpp>
 #include <futures/worker.hpp>
 
 #include <malloc.h>
@@ -134,7 +134,8 @@ int serve(const worker_args& a) {
 int worker_main(int argc, char** argv) {
     worker_args a;
     if (!parse(argc, argv, a)) {
-        detail::log_line(log_level::error, "futures: this is a process pool worker; it is started by process_pool_executor");
+        detail::log_line(log_level::error,
+                         "futures: this is a process pool worker; it is started by process_pool_executor");
         return 2;
     }
     p::enter_worker_loop();

@@ -44,8 +44,7 @@ std::variant<const task_entry*, failure> find_call_target(std::string_view task,
 /// and the time it took.
 result_batch run_batch(const call_batch& in);
 /// One call, as a worker runs it: the serialized result, or the failure.
-std::variant<std::string, failure> run_call(std::string_view task, std::string_view signature,
-                                            std::string_view args);
+std::variant<std::string, failure> run_call(std::string_view task, std::string_view signature, std::string_view args);
 
 /// Records that call `index` failed (its item stays empty).
 void add_failure(result_batch& out, std::uint32_t index, failure f);

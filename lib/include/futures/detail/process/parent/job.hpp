@@ -109,8 +109,7 @@ std::exception_ptr rebuild_exception(const failure& f, const std::string& task, 
 /// One result of task `name`, read into `into` (unless R is void); returns the
 /// exception it stands for instead, if the call failed or its bytes do not load.
 template <class R, class V>
-std::exception_ptr read_result(const failure* f, std::string_view bytes, const std::string& name, pid_t pid,
-                               V& into) {
+std::exception_ptr read_result(const failure* f, std::string_view bytes, const std::string& name, pid_t pid, V& into) {
     if (f) return rebuild_exception(*f, name, pid);
     if constexpr (!std::is_void_v<R>) {
         try {

@@ -17,9 +17,9 @@
 namespace futures::detail::process {
 
 struct spawned_worker {
-    boost::process::v2::process proc;     // bound to the pool's io_context
-    boost::asio::writable_pipe calls;     // parent -> worker
-    boost::asio::readable_pipe results;   // worker -> parent
+    boost::process::v2::process proc;    // bound to the pool's io_context
+    boost::asio::writable_pipe calls;    // parent -> worker
+    boost::asio::readable_pipe results;  // worker -> parent
 };
 
 /// Starts `exe --futures-worker <call fd> <result fd> <parent pid> <max frame>`.
@@ -27,8 +27,8 @@ struct spawned_worker {
 /// every signal blocked; the child execs with default signal handlers and
 /// `signal_mask`. The returned objects live on io. Throws std::system_error if
 /// the start fails.
-spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx,
-                            const std::string& exe, std::size_t max_frame, const sigset_t& signal_mask);
+spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx, const std::string& exe,
+                            std::size_t max_frame, const sigset_t& signal_mask);
 
 /// This executable's path, for relaunching it as a worker.
 std::string self_executable();

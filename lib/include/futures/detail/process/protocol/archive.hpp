@@ -80,7 +80,8 @@ template <class A, class B>
 struct packed_size<std::pair<A, B>>
     : std::integral_constant<std::size_t, packed_size<A>::value + packed_size<B>::value> {};
 template <class... T>
-struct packed_size<std::tuple<T...>> : std::integral_constant<std::size_t, (std::size_t(0) + ... + packed_size<T>::value)> {};
+struct packed_size<std::tuple<T...>>
+    : std::integral_constant<std::size_t, (std::size_t(0) + ... + packed_size<T>::value)> {};
 template <class T, std::size_t N>
 struct packed_size<std::array<T, N>> : std::integral_constant<std::size_t, N * packed_size<T>::value> {};
 
@@ -91,10 +92,14 @@ void raw_put(char*& p, const T& v) {
     } else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
         std::memcpy(p, &v, sizeof(T));
         p += sizeof(T);
-    } else if constexpr (requires { v.first; v.second; }) {
+    } else if constexpr (requires {
+                             v.first;
+                             v.second;
+                         }) {
         raw_put(p, v.first);
         raw_put(p, v.second);
-    } else if constexpr (requires { std::tuple_size<T>::value; } && !requires { v.data(); }) {
+    } else if constexpr (
+        requires { std::tuple_size<T>::value; } && !requires { v.data(); }) {
         std::apply([&](const auto&... e) { (raw_put(p, e), ...); }, v);
     } else {  // std::array
         if constexpr (packed_size<typename T::value_type>::value == sizeof(typename T::value_type) &&
@@ -115,10 +120,14 @@ void raw_get(const char*& p, T& v) {
     } else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
         std::memcpy(&v, p, sizeof(T));
         p += sizeof(T);
-    } else if constexpr (requires { v.first; v.second; }) {
+    } else if constexpr (requires {
+                             v.first;
+                             v.second;
+                         }) {
         raw_get(p, v.first);
         raw_get(p, v.second);
-    } else if constexpr (requires { std::tuple_size<T>::value; } && !requires { v.data(); }) {
+    } else if constexpr (
+        requires { std::tuple_size<T>::value; } && !requires { v.data(); }) {
         std::apply([&](auto&... e) { (raw_get(p, e), ...); }, v);
     } else {
         if constexpr (packed_size<typename T::value_type>::value == sizeof(typename T::value_type) &&

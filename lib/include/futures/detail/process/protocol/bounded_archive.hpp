@@ -26,8 +26,8 @@
 #include <boost/archive/archive_exception.hpp>
 #include <boost/archive/binary_iarchive_impl.hpp>
 #include <boost/archive/detail/register_archive.hpp>
-#include <boost/serialization/collection_size_type.hpp>
 #include <boost/serialization/array_optimization.hpp>
+#include <boost/serialization/collection_size_type.hpp>
 
 namespace futures::detail::process {
 
@@ -37,8 +37,9 @@ constexpr std::size_t max_handshake_frame = 256;
 
 /// The least number of bytes one T takes on the wire (see above).
 template <class T>
-struct wire_floor
-    : std::integral_constant<std::size_t, std::is_arithmetic_v<T> ? sizeof(T) : std::is_empty_v<T> ? 0 : 1> {};
+struct wire_floor : std::integral_constant<std::size_t, std::is_arithmetic_v<T> ? sizeof(T)
+                                                        : std::is_empty_v<T>    ? 0
+                                                                                : 1> {};
 
 /// Reads a complete buffer in place, and says how much of it is left.
 class bounded_inbuf : public std::streambuf {
@@ -57,8 +58,7 @@ public:
     }
 };
 
-class bounded_iarchive
-    : public boost::archive::binary_iarchive_impl<bounded_iarchive, char, std::char_traits<char>> {
+class bounded_iarchive : public boost::archive::binary_iarchive_impl<bounded_iarchive, char, std::char_traits<char>> {
     using base = boost::archive::binary_iarchive_impl<bounded_iarchive, char, std::char_traits<char>>;
     friend class boost::archive::detail::interface_iarchive<bounded_iarchive>;
     friend class boost::archive::basic_binary_iarchive<bounded_iarchive>;

@@ -37,7 +37,7 @@ struct hello {
     std::int64_t pid = 0;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & protocol & boost_version & sizes & pid;
+        ar& protocol& boost_version& sizes& pid;
     }
 };
 hello make_hello();
@@ -57,7 +57,7 @@ struct call_batch {
     packed_values args;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & initializer & task & signature & first_id & args;
+        ar& initializer& task& signature& first_id& args;
     }
 };
 
@@ -72,7 +72,7 @@ struct failure {
     std::string traceback;  // Boost.Stacktrace text, symbolized in the worker
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & phase & type & what & traceback;
+        ar& phase& type& what& traceback;
     }
 };
 
@@ -81,7 +81,7 @@ struct indexed_failure {
     failure what;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & index & what;
+        ar& index& what;
     }
 };
 
@@ -97,7 +97,7 @@ struct result_batch {
     std::uint64_t elapsed_ns = 0;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & first_id & values & failures & elapsed_ns;
+        ar& first_id& values& failures& elapsed_ns;
     }
 };
 
@@ -107,14 +107,14 @@ struct call_frame {
     std::vector<call_batch> batches;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & batches;
+        ar& batches;
     }
 };
 struct result_frame {
     std::vector<result_batch> batches;
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & batches;
+        ar& batches;
     }
 };
 
@@ -124,7 +124,7 @@ using message = std::variant<hello, call_frame, result_frame>;
 
 // No class info, no object tracking: a few bytes less per item, and no pointer
 // back-references on the wire.
-#define FUTURES_DETAIL_WIRE_TYPE(T)                                                          \
+#define FUTURES_DETAIL_WIRE_TYPE(T)                                                                    \
     BOOST_CLASS_IMPLEMENTATION(futures::detail::process::T, boost::serialization::object_serializable) \
     BOOST_CLASS_TRACKING(futures::detail::process::T, boost::serialization::track_never)
 FUTURES_DETAIL_WIRE_TYPE(hello)

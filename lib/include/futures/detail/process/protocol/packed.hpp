@@ -129,7 +129,7 @@ public:
 
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar & count_ & sizes_ & bytes_;
+        ar& count_& sizes_& bytes_;
         if constexpr (Ar::is_loading::value) stride_ = uniform() && count_ ? bytes_.size() / count_ : 0;
     }
 
