@@ -137,7 +137,7 @@ FUTURES_DETAIL_WIRE_TYPE(result_frame)
 #undef FUTURES_DETAIL_WIRE_TYPE
 
 // The least wire size of the types that come in vectors (bounded_archive.hpp): every
-// field at its smallest (empty strings and lists). test_frame_lengths checks these
+// field at its smallest (empty strings and lists). test_process_frame_lengths checks these
 // against a default-constructed value's encoding.
 namespace futures::detail::process {
 template <>
