@@ -1,8 +1,12 @@
 #include <futures/detail/admission_rules.hpp>
+#include <futures/process_pool_executor.hpp>
+#include <futures/thread_pool_executor.hpp>
 
 #include <sched.h>
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include <boost/asio/execution/outstanding_work.hpp>
@@ -29,6 +33,48 @@ std::optional<std::size_t> checked_at_least_one(std::optional<std::size_t> n, co
 
 boost::asio::any_io_executor tracked_work(const boost::asio::any_io_executor& ex) {
     return boost::asio::prefer(ex, boost::asio::execution::outstanding_work.tracked);
+}
+
+namespace {
+
+void check_max_workers(const std::optional<std::size_t>& n) {
+    if (!n) return;
+    checked_max_workers(n, 1);  // 0
+    if (*n > max_workers_limit)
+        throw std::invalid_argument("max_workers must be at most " + std::to_string(max_workers_limit) + ", not " +
+                                    std::to_string(*n));
+}
+
+// Both pools count queued calls in a signed integer.
+void check_max_pending(std::size_t n) {
+    if (n > std::size_t(PTRDIFF_MAX))
+        throw std::invalid_argument("max_pending must be at most " + std::to_string(PTRDIFF_MAX) +
+                                    " (0 means unbounded), not " + std::to_string(n));
+}
+
+void check_completion_executor(const std::optional<boost::asio::any_io_executor>& ex) {
+    if (ex && !*ex) throw std::invalid_argument("completion_executor is set but holds no executor");
+}
+
+}  // namespace
+
+void check_options(const thread_pool_options& o) {
+    check_max_workers(o.max_workers);
+    check_max_pending(o.max_pending);
+    check_completion_executor(o.completion_executor);
+}
+
+void check_options(const process_pool_options& o) {
+    check_max_workers(o.max_workers);
+    check_max_pending(o.max_pending);
+    check_completion_executor(o.completion_executor);
+    checked_at_least_one(o.max_tasks_per_child, "max_tasks_per_child");
+    if (o.max_frame_bytes < min_frame_bytes || o.max_frame_bytes > max_frame_bytes_limit)
+        throw std::invalid_argument("max_frame_bytes must be between " + std::to_string(min_frame_bytes) + " and " +
+                                    std::to_string(max_frame_bytes_limit) + ", not " +
+                                    std::to_string(o.max_frame_bytes));
+    if (o.initializer && o.initializer->task.empty())
+        throw std::invalid_argument("initializer names no task (build it with make_call)");
 }
 
 }  // namespace futures::detail

@@ -38,7 +38,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 
-#include <futures/detail/check_options.hpp>
+#include <futures/detail/admission_rules.hpp>
 #include <futures/detail/process/parent/submit_job.hpp>
 #include <futures/detail/process/pool_core.hpp>
 #include <futures/detail/zip_source.hpp>

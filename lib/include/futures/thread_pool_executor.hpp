@@ -14,7 +14,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 
-#include <futures/detail/check_options.hpp>
+#include <futures/detail/admission_rules.hpp>
 #include <futures/detail/pool_asio_executor.hpp>
 #include <futures/detail/thread_pool_core.hpp>
 #include <futures/detail/zip_source.hpp>

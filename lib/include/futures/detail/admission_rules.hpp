@@ -1,9 +1,12 @@
 #pragma once
-// The cold-path rules both pools admit calls by: option checks, the refusals, the
+// The cold-path rules both pools admit calls by: option checks (a value that cannot
+// work throws std::invalid_argument naming the option at construction, instead of
+// failing every call later), the refusals, the
 // default worker count, and how a completion executor's work is tracked. Each pool
 // keeps its own hot path (the thread pool's lock-free queue, the process pool's
 // I/O thread); only what must read and behave the same lives here.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -14,7 +17,24 @@
 
 #include <futures/detail/context_work.hpp>
 
+namespace futures {
+struct thread_pool_options;
+struct process_pool_options;
+}  // namespace futures
+
 namespace futures::detail {
+
+/// Upper bound of max_workers for both pools.
+inline constexpr std::size_t max_workers_limit = std::size_t(1) << 16;
+/// Bounds of process_pool_options::max_frame_bytes: a frame must hold at least a
+/// call's task name and signature, or a failure's text; the frame header holds
+/// the length in 32 bits.
+inline constexpr std::size_t min_frame_bytes = 4096;
+inline constexpr std::size_t max_frame_bytes_limit = UINT32_MAX;
+
+/// Throw std::invalid_argument, naming the option, for any option that cannot work.
+void check_options(const thread_pool_options& o);
+void check_options(const process_pool_options& o);
 
 /// What submit() throws, and a refused async_submit() delivers, after shutdown().
 inline constexpr const char* shutdown_refusal = "cannot schedule new futures after shutdown";
