@@ -26,7 +26,7 @@ std::optional<options> parse_command_line(int argc, char** argv, int& status) {
     add("max-pending", po::value(&o.max_pending)->default_value(o.max_pending),
         "most offloaded calls at once; more are answered 503 (0: no limit)");
     add("max-restarts", po::value(&o.max_restarts)->default_value(o.max_restarts),
-        "worker deaths in a row on one pool slot, with no call completing there, before the pool gives up");
+        "crashes (deaths of workers that completed no call) within a minute before the pool gives up");
     add("max-connections", po::value(&o.max_connections)->default_value(o.max_connections),
         "open connections at most; more are answered 503 and closed");
     add("worker-nice", po::value(&o.worker_nice)->default_value(o.worker_nice),

@@ -56,6 +56,9 @@ void check_completion_executor(const std::optional<boost::asio::any_io_executor>
     if (ex && !*ex) throw std::invalid_argument("completion_executor is set but holds no executor");
 }
 
+// Below this a worker cannot even map its executable and libraries.
+constexpr std::size_t min_worker_address_space = std::size_t(64) << 20;
+
 }  // namespace
 
 void check_options(const thread_pool_options& o) {
@@ -75,6 +78,12 @@ void check_options(const process_pool_options& o) {
                                     std::to_string(o.max_frame_bytes));
     if (o.initializer && o.initializer->task.empty())
         throw std::invalid_argument("initializer names no task (build it with make_call)");
+    if (o.terminate_grace.count() < 0) throw std::invalid_argument("terminate_grace must not be negative");
+    if (o.restart_window.count() <= 0) throw std::invalid_argument("restart_window must be positive");
+    if (o.max_worker_rss_bytes && *o.max_worker_rss_bytes == 0)
+        throw std::invalid_argument("max_worker_rss_bytes must be at least 1 (unset: no limit)");
+    if (o.worker_address_space_bytes && *o.worker_address_space_bytes < min_worker_address_space)
+        throw std::invalid_argument("worker_address_space_bytes must be at least 64 MiB: no worker starts below that");
 }
 
 }  // namespace futures::detail

@@ -51,9 +51,24 @@ std::string exception_type_name(const std::exception_ptr& e) {
 bool state_base::cancel() {
     std::unique_lock lk(m_);
     auto s = future_state::pending;
-    if (!st_.compare_exchange_strong(s, future_state::cancelled, std::memory_order_acq_rel))
+    if (!st_.compare_exchange_strong(s, future_state::cancelled, std::memory_order_acq_rel)) {
+        if (s == future_state::running) {
+            lk.unlock();
+            return cancel_running();
+        }
         return s == future_state::cancelled || s == future_state::cancelled_and_notified;  // callbacks ran once
+    }
     complete(lk, future_state::cancelled, false);
+    return true;
+}
+
+bool state_base::cancel_while_running() {
+    std::unique_lock lk(m_);
+    auto s = future_state::running;
+    // The executor already knows it runs: no set_running_or_notify_cancel() follows.
+    if (!st_.compare_exchange_strong(s, future_state::cancelled_and_notified, std::memory_order_acq_rel))
+        return s == future_state::cancelled || s == future_state::cancelled_and_notified;
+    complete(lk, future_state::cancelled_and_notified, false);
     return true;
 }
 

@@ -48,7 +48,9 @@ class any_future {
 public:
     /// Attempts to cancel. Returns false if the call is running or finished (it
     /// cannot be cancelled), true otherwise. Runs the callbacks the first time it
-    /// succeeds. Never blocks beyond the future's own lock.
+    /// succeeds. Never blocks beyond the future's own lock. Beyond Python: a
+    /// process pool with cancel_running_calls cancels a running call too (its
+    /// worker is killed; process_pool_options.hpp).
     bool cancel() const { return s_->cancel(); }
     /// True if cancel() succeeded.
     bool cancelled() const noexcept { return s_->cancelled(); }

@@ -13,8 +13,8 @@
 //    forking while another thread uses the same io_context breaks the child
 //    (docs/boost-1.81.md, "Spawning"). It blocks every signal, so no signal handler of
 //    the program runs there. Workers start with default signal handlers (a signal
-//    can never run the parent's handlers in a worker before it execs) and the
-//    signal mask of the thread that made the first submit().
+//    can never run the parent's handlers in a worker before it execs) and no
+//    signal blocked, whatever the submitting thread blocks.
 //  - Where futures complete: by default the I/O thread; with
 //    process_pool_options::completion_executor, that executor. Results are
 //    deserialized there, and done-callbacks and then() continuations without an
@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <ranges>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -39,6 +40,7 @@
 #include <boost/asio/async_result.hpp>
 
 #include <futures/detail/admission_rules.hpp>
+#include <futures/detail/process/parent/cancellable_state.hpp>
 #include <futures/detail/process/parent/submit_job.hpp>
 #include <futures/detail/process/pool_core.hpp>
 #include <futures/detail/zip_source.hpp>
@@ -68,7 +70,8 @@ public:
     /// process nor runs the program's handler.
     explicit process_pool_executor(process_pool_options opts)
         : handler_ex_((detail::check_options(opts), detail::default_handler_executor(opts.completion_executor))),
-          core_(std::make_shared<detail::process::pool_core>(std::move(opts))) {}
+          core_(std::make_shared<detail::process::pool_core>(std::move(opts))),
+          cancel_hook_(make_cancel_hook(core_)) {}
 
     /// shutdown(wait=true). Must not run on the pool's I/O thread (in a done-callback
     /// of a pool without completion_executor).
@@ -88,18 +91,42 @@ public:
     /// (the worker died while running it, or a call sent in the same frame). The
     /// future is RUNNING, and cancel() fails, from when the call is sent to a worker:
     /// as in Python, that can be a little before the worker starts it (a call of a
-    /// task known to be short may wait behind one frame there).
+    /// task known to be short may wait behind one frame there). With
+    /// process_pool_options::cancel_running_calls, cancel() of a RUNNING call
+    /// succeeds instead and kills its worker (see there).
     template <class R, class... A, class... X>
     requires std::is_constructible_v<typename task<R(A...)>::args_tuple, X &&...> future<R> submit(
         const task<R(A...)>& t, X&&... args) {
-        future<R> fut;
+        future<R> fut = new_future<R>();
         if (auto j = make_job(*core_, t, fut, std::forward<X>(args)...)) core_->submit(std::move(j));
+        return fut;
+    }
+
+    /// Beyond Python: submit(t, args...) with per-call options (call_options): with a
+    /// timeout, a call still running in its worker that long after the worker
+    /// started it fails with timeout_error, and its worker is killed and replaced
+    /// (calls sent ahead to that worker run on another one). Throws as submit(); a
+    /// timeout that is not positive puts std::invalid_argument in the future and
+    /// sends nothing. Not for map().
+    template <class R, class... A, class... X>
+    requires std::is_constructible_v<typename task<R(A...)>::args_tuple, X &&...> future<R> submit(
+        const call_options& o, const task<R(A...)>& t, X&&... args) {
+        future<R> fut = new_future<R>();
+        if (o.timeout && o.timeout->count() <= 0) {
+            fut.set_exception(std::make_exception_ptr(std::invalid_argument("call_options::timeout must be positive")));
+            return fut;
+        }
+        if (auto j = make_job(*core_, t, fut, std::forward<X>(args)...)) {
+            j->timeout = o.timeout;
+            core_->submit(std::move(j));
+        }
         return fut;
     }
 
     /// Anything but a task handle: a compile-time error that says to use FUTURES_TASK.
     template <class F, class... X>
-    requires(!is_task_v<std::remove_cvref_t<F>>) void submit(F&&, X&&...) {
+    requires(!is_task_v<std::remove_cvref_t<F>>&& !std::is_same_v<std::remove_cvref_t<F>, call_options>) void submit(
+        F&&, X&&...) {
         static_assert(is_task_v<std::remove_cvref_t<F>>,
                       "process_pool_executor::submit(t, args...): t must be a task handle. A process pool runs "
                       "named functions: declare one with FUTURES_TASK(handle, function) at namespace scope and "
@@ -155,8 +182,10 @@ public:
     /// once; from the I/O thread (a callback) it never waits.
     void shutdown(bool wait = true, bool cancel_futures = false) { core_->shutdown(wait, cancel_futures); }
     /// Python 3.14: shutdown(wait=false, cancel_futures=true), then SIGTERM to every
-    /// worker. Calls that were running fail with terminated_worker_error. No-op on
-    /// workers already gone. Does not block.
+    /// worker; those still alive process_pool_options::terminate_grace later get
+    /// SIGKILL (a task that ignores SIGTERM cannot keep the destructor waiting).
+    /// Calls that were running fail with terminated_worker_error. No-op on workers
+    /// already gone. Does not block.
     void terminate_workers() { core_->stop_workers(SIGTERM); }
     /// As terminate_workers(), with SIGKILL.
     void kill_workers() { core_->stop_workers(SIGKILL); }
@@ -241,8 +270,25 @@ private:
     template <class R, class... A, class... Rs>
     auto map_impl(const map_options& o, const task<R(A...)>& t, Rs&&... rs);
 
+    using cancel_hook = std::shared_ptr<const detail::process::running_cancel_hook>;
+    static cancel_hook make_cancel_hook(const std::shared_ptr<detail::process::pool_core>& core) {
+        if (!core->cancel_running_calls()) return nullptr;
+        return std::make_shared<const detail::process::running_cancel_hook>(
+            [w = std::weak_ptr<detail::process::pool_core>(core)](const detail::state_base* s) {
+                if (auto c = w.lock()) c->cancel_running(s);
+            });
+    }
+    // A submit()'s future: one that running calls can be cancelled through, if the
+    // options say so.
+    template <class R>
+    future<R> new_future() const {
+        if (!cancel_hook_) return future<R>();
+        return future<R>(new detail::process::cancellable_state<R>(cancel_hook_));
+    }
+
     boost::asio::any_io_executor handler_ex_;  // see detail::default_handler_executor
     std::shared_ptr<detail::process::pool_core> core_;
+    cancel_hook cancel_hook_;  // null unless cancel_running_calls
 };
 
 }  // namespace futures

@@ -2,6 +2,7 @@
 // process_pool_executor's options and the counters its stats() reports: a header of
 // their own, so that the pool's compiled core reads them without the executor's
 // templates.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -38,8 +39,14 @@ struct process_pool_options {
     /// Beyond Python: a worker that dies fails only the calls it was running (the
     /// frame it was on: one call, or several calls of tasks known to be short that
     /// the pool sent together), and is replaced; calls sent ahead to it that it had
-    /// not started are run by another worker. A slot whose workers die this many times in a row (without a call
-    /// completing in between) breaks the pool instead: against crash loops.
+    /// not started are run by another worker. Against crash loops, the pool breaks
+    /// at the (max_restarts + 1)-th crash within restart_window. A crash is a
+    /// worker's death while it ran the pool's initializer, or while it ran a call
+    /// before it had completed any; or before its handshake, unless SIGKILL,
+    /// SIGTERM, SIGINT or SIGHUP ended it; or a worker that broke the protocol.
+    /// Not crashes (an operator's stray kill): deaths of idle workers, of workers
+    /// that had completed a call, of starting workers by those four signals, and
+    /// the pool's own kills (call timeouts, cancel_running_calls).
     std::size_t max_restarts = 3;
     /// Python's behaviour: the first worker death breaks the whole pool.
     bool break_on_worker_death = false;
@@ -56,6 +63,47 @@ struct process_pool_options {
     /// a completion it never runs leaves its future pending. Spawning and pipe I/O
     /// stay on the pool's own thread.
     std::optional<boost::asio::any_io_executor> completion_executor{};
+
+    // Stopping workers and guarding their resources (issue 10: items 4, 8, 11, 12).
+    /// terminate_workers() sends SIGTERM; a worker still alive this long after gets
+    /// SIGKILL, so a task that ignores or blocks SIGTERM cannot keep shutdown() or
+    /// the destructor waiting. Negative throws std::invalid_argument.
+    std::chrono::milliseconds terminate_grace{1000};
+    /// The window of the restart cap (max_restarts). Not positive throws
+    /// std::invalid_argument.
+    std::chrono::milliseconds restart_window{60'000};
+    /// Beyond Python (loky's memory-leak guard): after a worker answers calls, its
+    /// resident set size is read (/proc/<pid>/statm); above this many bytes it
+    /// takes no more calls and is replaced once it has answered those it has (the
+    /// results are delivered as usual). Unset: never. 0 throws std::invalid_argument.
+    std::optional<std::size_t> max_worker_rss_bytes{};
+    /// Beyond Python: each worker's address space is capped at this many bytes
+    /// (RLIMIT_AS, set before exec). A call that allocates past it fails with a
+    /// remote_error that says the worker ran out of memory (the task's
+    /// std::bad_alloc); if the worker dies of it instead, the call fails with
+    /// terminated_worker_error naming this cap. The worker and the pool go on.
+    /// Unset: no cap. Below 64 MiB throws std::invalid_argument (no worker starts).
+    /// Sanitizer builds reserve terabytes of address space: do not set it there.
+    std::optional<std::size_t> worker_address_space_bytes{};
+    /// Beyond Python: future::cancel() of a RUNNING submit() call succeeds: the
+    /// future is cancelled at once, and the worker that has the call is killed
+    /// (SIGKILL) and replaced; calls sent ahead to it run on another one. Each call
+    /// then travels alone in its frame (no gathering of short calls), so a cancel
+    /// kills no other call. false (the default): Python's rule, a running call
+    /// cannot be cancelled.
+    bool cancel_running_calls = false;
+};
+
+/// Beyond Python (pebble's schedule(timeout=)): per-call options,
+/// process_pool_executor::submit(call_options, task, args...).
+struct call_options {
+    /// The longest the call may run in its worker, counted from when the worker
+    /// starts it. When it runs longer, its worker is killed (SIGKILL) and replaced,
+    /// and the call fails with timeout_error. A call with a timeout travels alone in
+    /// its frame, so no other call is lost with it; calls sent ahead to that worker
+    /// are run by another one. Unset: no limit. Not positive: the future holds
+    /// std::invalid_argument and nothing is sent.
+    std::optional<std::chrono::milliseconds> timeout{};
 };
 
 /// What process_pool_executor::stats() reports.

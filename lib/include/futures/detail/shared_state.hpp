@@ -120,6 +120,12 @@ protected:
 
     virtual std::string result_type_name() const = 0;
     [[noreturn]] void throw_invalid_state() const;
+    /// cancel() of a RUNNING future. No: the default, Python's. A process pool with
+    /// cancel_running_calls says yes (detail/process/parent/cancellable_state.hpp).
+    virtual bool cancel_running() { return false; }
+    /// For cancel_running(): RUNNING -> cancelled, with waiters told and callbacks
+    /// run; false if the future is no longer RUNNING.
+    bool cancel_while_running();
 
     mutable std::mutex m_;
     std::exception_ptr exc_;

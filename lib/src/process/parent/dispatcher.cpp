@@ -21,7 +21,8 @@ dispatcher::dispatcher(frame_limits limits, worker_rules rules, admission& queue
       io_(io),
       carrier_(carrier),
       builder_(limits),
-      slot_crashes_(limits.max_workers, 0),
+      deadline_timer_(io.context()),
+      grace_timer_(io.context()),
       slot_used_(limits.max_workers, false) {}
 
 void dispatcher::pump() {
@@ -53,13 +54,16 @@ void dispatcher::pump() {
     const auto& per_child = builder_.limits().max_tasks_per_child;
     for (auto& w : workers_) {
         if (!w->idle()) continue;
-        const bool retiring = per_child && w->jobs_sent >= *per_child;
+        const bool retiring = w->retiring || (per_child && w->jobs_sent >= *per_child);
         if (retiring || (closing_ && queue.empty())) {
             w->state = worker_record::phase::closing;
             w->link->close();
         }
     }
-    if (workers_.empty() && queue.empty() && closing_) queue_.release_io_if_closed();
+    if (workers_.empty() && queue.empty() && closing_) {
+        stop_timers();
+        queue_.release_io_if_closed();
+    }
 }
 
 void dispatcher::send_frame(worker_record& w) {
@@ -80,6 +84,7 @@ void dispatcher::send_frame(worker_record& w) {
     counters_.running.fetch_add(b.record.calls, std::memory_order_relaxed);
     w.jobs_sent += b.record.jobs.size();
     w.in_flight.push_back(std::move(b.record));
+    if (w.in_flight.size() == 1) front_started(w);
     if (b.linger_ns) io_.linger(*b.linger_ns);
 }
 
@@ -128,6 +133,13 @@ void dispatcher::close_when_done() {
 void dispatcher::stop_all(int sig) {
     forced_ = true;
     for (auto& w : workers_) w->link->kill(sig);
+    if (sig == SIGKILL || workers_.empty()) return;
+    // A task may ignore or block SIGTERM: it must not keep shutdown waiting.
+    grace_timer_.expires_after(rules_.terminate_grace);
+    grace_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        for (auto& w : workers_) w->link->kill(SIGKILL);
+    });
 }
 
 void dispatcher::break_pool(const std::string& why) {
@@ -145,15 +157,26 @@ void dispatcher::on_lost(worker_record& w, const worker_loss& loss) {
     const pid_t pid = w.link->pid();
     const std::string who = "worker process " + std::to_string(pid) + " ";
     if (!loss.protocol_error.empty()) how += "; " + loss.protocol_error;
+    if (rules_.address_space && !w.stopped_by_pool)
+        how += "; worker_address_space_bytes is " + std::to_string(*rules_.address_space) +
+               ": it may have run out of memory";
     const std::size_t slot = w.slot;
     const auto state = w.state;
+    const bool stopped_by_pool = w.stopped_by_pool;
+    // The restart cap's crash (process_pool_options::max_restarts): it broke the
+    // protocol, or died running the initializer, or running a call before it had
+    // completed any, or before its handshake of anything but an operator's signal.
+    const bool operator_signal = loss.sig == SIGKILL || loss.sig == SIGTERM || loss.sig == SIGINT || loss.sig == SIGHUP;
+    const bool crash = !loss.protocol_error.empty() || state == worker_record::phase::initializing ||
+                       (state == worker_record::phase::ready && !w.in_flight.empty() && !w.completed) ||
+                       (state == worker_record::phase::starting && !operator_signal);
     auto frames = std::move(w.in_flight);
     std::erase_if(workers_, [&](const auto& p) { return p.get() == &w; });  // w is gone from here on
     slot_used_[slot] = false;
     publish_pids();
     // Decide whether the pool breaks before failing the calls: whoever wakes up on
     // those futures must already see the pool's new state.
-    if (!expected && !forced_) {
+    if (!expected && !forced_ && !stopped_by_pool) {
         counters_.deaths.fetch_add(1, std::memory_order_relaxed);
         if (state == worker_record::phase::starting && loss.protocol_error.empty() &&
             (loss.code == lost_worker_status || loss.code == 0))
@@ -162,9 +185,11 @@ void dispatcher::on_lost(worker_record& w, const worker_loss& loss) {
         else if (rules_.break_on_worker_death)
             break_pool("A child process terminated abruptly, the process pool is not usable anymore (" + who + how +
                        ")");
-        else if (++slot_crashes_[slot] > rules_.max_restarts)
-            break_pool("worker slot " + std::to_string(slot) + " lost " + std::to_string(slot_crashes_[slot]) +
-                       " workers in a row (last: " + who + how + "); the process pool is not usable anymore");
+        else if (crash && crash_loop())
+            break_pool(std::to_string(crashes_.size()) + " workers died within " +
+                       std::to_string(rules_.restart_window.count()) +
+                       " ms while running a call or the initializer, before completing any call (last: " + who + how +
+                       "): the task crashes its workers; the process pool is not usable anymore");
         else if (state == worker_record::phase::starting || state == worker_record::phase::initializing)
             log_line(log_level::warning, "futures: " + who + "died while starting (" + how + ")");
     }
@@ -181,14 +206,29 @@ void dispatcher::on_lost(worker_record& w, const worker_loss& loss) {
                 again.push_back(std::move(j));
                 continue;
             }
-            auto err = std::make_exception_ptr(terminated_worker_error(
-                who + "terminated abruptly (" + how + ") while running task \"" + j->task + "\"", pid, loss.code,
-                loss.sig));
+            std::exception_ptr err;
+            if (n == 0 && stopped_by_pool && f.timeout)
+                err = std::make_exception_ptr(timeout_error(
+                    "the call of task \"" + j->task + "\" ran longer than its timeout of " +
+                    std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(*f.timeout).count()) +
+                    " ms; its " + who + "was killed"));
+            else
+                err = std::make_exception_ptr(terminated_worker_error(
+                    who + "terminated abruptly (" + how + ") while running task \"" + j->task + "\"", pid, loss.code,
+                    loss.sig));
             done_.fail(std::move(j), err);
         }
     }
     queue_.requeue_front(std::move(again));
+    watch_deadlines();
     pump();
+}
+
+bool dispatcher::crash_loop() {
+    const auto now = std::chrono::steady_clock::now();
+    while (!crashes_.empty() && now - crashes_.front() > rules_.restart_window) crashes_.pop_front();
+    crashes_.push_back(now);
+    return crashes_.size() > rules_.max_restarts;
 }
 
 void dispatcher::publish_pids() {

@@ -23,7 +23,7 @@ std::size_t wire_bytes(const job& j) {
 
 // Whether j's future may run: asked once (a job sent again is not asked twice).
 bool start(job& j) {
-    if (j.started) return true;
+    if (j.started) return !j.state->done();  // sent again: unless cancelled while running
     try {
         j.started = j.state->set_running_or_notify_cancel();
     } catch (...) {  // finished by hand while queued: nothing to run
@@ -33,10 +33,13 @@ bool start(job& j) {
 }  // namespace
 
 bool frame_builder::can_take(const worker_record& w, const job_queue& queue) const {
-    if (w.state != worker_record::phase::ready || queue.empty()) return false;
+    if (w.state != worker_record::phase::ready || w.retiring || queue.empty()) return false;
     if (limits_.max_tasks_per_child && w.jobs_sent >= *limits_.max_tasks_per_child) return false;
     if (w.in_flight.empty()) return true;
     if (w.in_flight.size() >= max_frames_in_flight) return false;
+    // A call's timeout runs from when its worker starts it: only an idle worker's
+    // start is known.
+    if (queue.front()->timeout) return false;
     const auto& ahead = w.in_flight.back();
     if (ahead.expected_ns == 0 || ahead.expected_ns > prefetch_horizon_ns) return false;
     const job& j = *queue.front();
@@ -69,7 +72,9 @@ built_frame frame_builder::build(const worker_record& w, job_queue& queue) {
         const job& head = *queue.front();
         const std::uint64_t per = timing_.per_call_ns(head.task);
         const std::uint64_t cost = per * head.calls();
-        if (!f.jobs.empty() && (!known || per == 0 || expected + cost > frame_budget_ns || f.jobs.size() >= share ||
+        // A timed call travels alone: its timeout kills the worker, and must not
+        // take frame-mates with it.
+        if (!f.jobs.empty() && (limits_.one_call_per_frame || head.timeout || f.jobs.front()->timeout || !known || per == 0 || expected + cost > frame_budget_ns || f.jobs.size() >= share ||
                                 bytes + wire_bytes(head) > byte_cap))
             break;
         auto j = std::move(queue.front());
@@ -109,6 +114,7 @@ built_frame frame_builder::build(const worker_record& w, job_queue& queue) {
         k = end;
     }
     f.expected_ns = known ? expected : 0;
+    if (f.jobs.size() == 1) f.timeout = f.jobs.front()->timeout;
     if (!f.jobs.empty() && known && expected <= spin_horizon_ns) out.linger_ns = expected;
     return out;
 }

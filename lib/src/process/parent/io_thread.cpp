@@ -36,12 +36,11 @@ void io_thread::run() {
     id_.store(std::this_thread::get_id());
     pthread_setname_np(pthread_self(), "futures-procio");
     // This thread forks the workers: with every signal blocked here, none can reach
-    // a child before it has reset the handlers (spawn.cpp), and no signal handler of
-    // the program ever runs on this thread. The workers get the mask this thread
-    // started with: that of the thread that first submitted.
+    // a child before it has reset the handlers and unblocked every signal
+    // (spawn.cpp), and no signal handler of the program ever runs on this thread.
     sigset_t all;
     ::sigfillset(&all);
-    ::pthread_sigmask(SIG_BLOCK, &all, &start_mask_);
+    ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
     for (;;) {
         try {
             // Until spin_until_ (set by linger()), poll instead of sleeping in epoll: an

@@ -53,7 +53,11 @@ std::exception_ptr rebuild_exception(const failure& f, const std::string& task, 
                                           rebuild_as<std::underflow_error>("std::underflow_error", f, d, e) ||
                                           rebuild_as<std::runtime_error>("std::runtime_error", f, d, e)))
         return e;
-    return std::make_exception_ptr(remote_error(phase_prefix(f.phase, task) + f.type + ": " + f.what, std::move(d)));
+    // The worker's allocation failed (worker_address_space_bytes, or the machine):
+    // say so in words, not only as a type name.
+    const std::string oom = f.type == "std::bad_alloc" ? "the worker ran out of memory: " : "";
+    return std::make_exception_ptr(
+        remote_error(phase_prefix(f.phase, task) + oom + f.type + ": " + f.what, std::move(d)));
 }
 
 }  // namespace futures::detail::process

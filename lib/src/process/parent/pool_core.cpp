@@ -25,14 +25,19 @@ std::optional<call_batch> to_batch(const std::optional<task_call>& c) {
 pool_core::pool_core(process_pool_options o)
     : max_workers_(checked_max_workers(o.max_workers, usable_cores())),
       max_frame_(o.max_frame_bytes),
+      cancel_running_calls_(o.cancel_running_calls),
       completion_(std::move(o.completion_executor)),
       admission_(o.max_pending, completion_, io_, [this] { dispatcher_->pump(); }) {
     const frame_limits limits{max_workers_, checked_at_least_one(o.max_tasks_per_child, "max_tasks_per_child"),
-                              max_frame_};
-    transport_ = std::make_unique<pipe_transport>(io_, o.worker_executable, max_frame_);
-    dispatcher_ = std::make_unique<dispatcher>(
-        limits, worker_rules{o.max_restarts, o.break_on_worker_death, to_batch(o.initializer)}, admission_, completion_,
-        io_, *transport_);
+                              max_frame_, o.cancel_running_calls};
+    transport_ = std::make_unique<pipe_transport>(io_, o.worker_executable, max_frame_,
+                                                  o.worker_address_space_bytes.value_or(0));
+    dispatcher_ = std::make_unique<dispatcher>(limits,
+                                               worker_rules{o.max_restarts, o.break_on_worker_death,
+                                                            to_batch(o.initializer), o.terminate_grace,
+                                                            o.restart_window, o.max_worker_rss_bytes,
+                                                            o.worker_address_space_bytes},
+                                               admission_, completion_, io_, *transport_);
     events_ = std::make_unique<worker_events>(*dispatcher_, completion_);
     dispatcher_->set_events(*events_);
     // SIGPIPE is left as the program set it: only the I/O thread writes to the
@@ -57,6 +62,13 @@ void pool_core::shutdown(bool wait, bool cancel_futures) {
         dispatcher_->close_when_done();
     });
     if (wait && !io_.on_thread()) io_.join();
+}
+
+void pool_core::cancel_running(const state_base* s) {
+    // Held until the I/O thread has looked: a state freed meanwhile could come back
+    // at the same address as another call's.
+    admission_.post_if_started(
+        [this, keep = boost::intrusive_ptr<const state_base>(s)] { dispatcher_->cancel_running(keep.get()); });
 }
 
 void pool_core::stop_workers(int sig) {

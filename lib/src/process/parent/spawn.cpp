@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,26 +49,26 @@ struct protocol_fds {
     }
 };
 
-// Between fork and exec the child still runs this process's signal handlers: a
-// signal sent to the whole process group in that window would run them in the
-// child (an asio::signal_set's handler writes into the parent's signal pipe: the
-// parent sees a signal nobody sent it). The spawning thread blocks every signal,
-// so the child starts with all of them blocked and pending; here, last before
-// exec, every handler is reset to its default and only then is the mask restored
-// that the workers are to run with, as posix_spawn's SETSIGDEF and SETSIGMASK do.
+// Between fork and exec the child still runs this process's signal handlers (the
+// spawning thread blocks every signal until then): reset_worker_signals() runs
+// last before exec. Its effect, and only its effect, is also what a worker would
+// get from posix_spawn's SETSIGDEF and SETSIGMASK with an empty mask.
 struct reset_signals {
-    const sigset_t* mask;
     template <class Launcher>
     bp2::error_code on_exec_setup(Launcher&, const bp2::filesystem::path&, const char* const*) {
-        for (int s = 1; s < NSIG; ++s) {
-            struct sigaction sa {};
-            if (::sigaction(s, nullptr, &sa) != 0 || sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN) continue;
-            sa.sa_handler = SIG_DFL;
-            sa.sa_flags = 0;
-            ::sigemptyset(&sa.sa_mask);
-            ::sigaction(s, &sa, nullptr);
-        }
-        ::pthread_sigmask(SIG_SETMASK, mask, nullptr);
+        reset_worker_signals();
+        return {};
+    }
+};
+
+// Issue 10, item 12: the pool's cap on each worker's address space.
+struct address_space_cap {
+    std::size_t bytes;  // 0: none
+    template <class Launcher>
+    bp2::error_code on_exec_setup(Launcher&, const bp2::filesystem::path&, const char* const*) {
+        if (bytes == 0) return {};
+        const rlimit r{bytes, bytes};
+        if (::setrlimit(RLIMIT_AS, &r) != 0) return bp2::error_code(errno, bp2::system_category());
         return {};
     }
 };
@@ -178,10 +179,25 @@ struct fd_pair {
 
 }  // namespace
 
+void reset_worker_signals() noexcept {
+    for (int s = 1; s < NSIG; ++s) {
+        struct sigaction sa {};
+        if (::sigaction(s, nullptr, &sa) != 0 || sa.sa_handler == SIG_DFL) continue;
+        if (sa.sa_handler == SIG_IGN && s != SIGTERM) continue;  // as exec keeps it: nohup's SIGHUP
+        sa.sa_handler = SIG_DFL;
+        sa.sa_flags = 0;
+        ::sigemptyset(&sa.sa_mask);
+        ::sigaction(s, &sa, nullptr);
+    }
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
+}
+
 std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
 
 spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx, const std::string& exe,
-                            std::size_t max_frame, const sigset_t& signal_mask) {
+                            std::size_t max_frame, std::size_t address_space) {
     fd_pair calls, results;
     const pid_t me = ::getpid();
     std::vector<std::string> args{worker_flag, std::to_string(calls.r), std::to_string(results.w), std::to_string(me),
@@ -191,7 +207,7 @@ spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context
     // The executor overload: the context overload ignores ec in 1.81 (P3).
     auto proc =
         launcher(spawn_ctx.get_executor(), ec, exe, args, protocol_fds{calls.r, results.w, me}, close_inherited_fds{},
-                 std_streams_or_dev_null{}, reset_signals{&signal_mask}, reap_failed_exec{});
+                 std_streams_or_dev_null{}, address_space_cap{address_space}, reset_signals{}, reap_failed_exec{});
     if (::getpid() != me) ::_exit(127);  // never let a forked child run on (P4)
     if (ec) throw std::system_error(ec, "cannot start worker " + exe);
     // Re-home the child on the pool's context: the spawn context only forks.

@@ -101,6 +101,7 @@ std::string worker_events::on_results(worker_record& w, result_frame& rf) {
             // The next frame is now the one the worker runs: it is never sent again.
             if (!w.in_flight.empty())
                 for (auto& j : w.in_flight.front().jobs) j->args = {};
+            d_.front_started(w);
         }
     }
     d_.pump();

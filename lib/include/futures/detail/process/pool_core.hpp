@@ -61,6 +61,10 @@ public:
     void shutdown(bool wait, bool cancel_futures);
     /// shutdown(false, true), then sends sig to every live worker.
     void stop_workers(int sig);
+    /// cancel_running_calls: s's call was cancelled while running; kills the
+    /// worker that has it (on the I/O thread, soon). Any thread.
+    void cancel_running(const state_base* s);
+    bool cancel_running_calls() const noexcept { return cancel_running_calls_; }
 
     std::size_t max_workers() const noexcept { return max_workers_; }
     std::size_t max_frame() const noexcept { return max_frame_; }
@@ -73,6 +77,7 @@ public:
 private:
     const std::size_t max_workers_;
     const std::size_t max_frame_;
+    const bool cancel_running_calls_;
     // Declared first, destroyed last: the channels' pipes live on its io_context.
     io_thread io_;
     completion completion_;

@@ -31,6 +31,7 @@ struct frame_limits {
     std::size_t max_workers = 1;  // the quarter-share rule counts every worker the pool may start
     std::optional<std::size_t> max_tasks_per_child;
     std::size_t max_frame = default_max_frame;
+    bool one_call_per_frame = false;  // cancel_running_calls: a cancel kills no frame-mate
 };
 
 /// One frame, ready to send.

@@ -50,8 +50,6 @@ public:
     /// Polls rather than sleeps for expected_ns and a little more: an answer due
     /// that soon then finds this thread on a CPU (see io_thread.cpp).
     void linger(std::uint64_t expected_ns);
-    /// The signal mask the thread started with: the workers run with it.
-    const sigset_t& start_mask() const noexcept { return start_mask_; }
 
 private:
     using clock = std::chrono::steady_clock;
@@ -62,7 +60,6 @@ private:
     std::thread thread_;
     std::atomic<std::thread::id> id_{};  // set by the thread itself
     std::mutex join_m_;
-    sigset_t start_mask_{};
     clock::time_point spin_until_{};
 };
 

@@ -3,6 +3,7 @@
 // a worker, and how to complete that future from the worker's answers. Type-erased
 // here so that the pool core is not a template. Consecutive jobs of one task may
 // travel in one call_batch; each job then reads its own slice of the answer.
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <exception>
@@ -79,6 +80,9 @@ struct job {
     /// keeps that executor's context from running out of work while this job is
     /// pending. Released when the completion is posted there (or the job dropped).
     std::optional<boost::asio::any_io_executor> work;
+    /// call_options::timeout: the longest the worker may run this job. A timed job
+    /// travels alone in its frame (frame_builder).
+    std::optional<std::chrono::nanoseconds> timeout;
 
     std::uint32_t calls() const noexcept { return calls_; }
     void set_args(packed_values a) noexcept {

@@ -24,11 +24,18 @@ struct spawned_worker {
 
 /// Starts `exe --futures-worker <call fd> <result fd> <parent pid> <max frame>`.
 /// Must run on the thread that owns spawn_ctx (never run, never shared), with
-/// every signal blocked; the child execs with default signal handlers and
-/// `signal_mask`. The returned objects live on io. Throws std::system_error if
-/// the start fails.
+/// every signal blocked; the child execs with reset_worker_signals() applied and,
+/// unless address_space is 0, RLIMIT_AS set to it. The returned objects live on
+/// io. Throws std::system_error if the start fails.
 spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx, const std::string& exe,
-                            std::size_t max_frame, const sigset_t& signal_mask);
+                            std::size_t max_frame, std::size_t address_space);
+
+/// In a forked child before exec (async-signal-safe): every handled signal back
+/// to its default, an ignored SIGTERM too (a worker must die of the SIGTERM that
+/// terminate_workers() sends; other ignored signals stay ignored, as exec keeps
+/// them: nohup's SIGHUP), and an empty signal mask, whatever the thread that
+/// started the pool had blocked (servers block SIGTERM/SIGINT for a signal_set).
+void reset_worker_signals() noexcept;
 
 /// This executable's path, for relaunching it as a worker.
 std::string self_executable();

@@ -1,10 +1,12 @@
 #pragma once
 // The parent's record of one worker, as the scheduler sees it. Owned by the
 // dispatcher and touched only on the I/O thread.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <futures/detail/process/parent/job.hpp>
@@ -24,6 +26,7 @@ struct frame_in_flight {
     std::size_t next_job = 0;  // first job of the next unanswered batch
     std::size_t calls = 0;
     std::uint64_t expected_ns = 0;  // the scheduler's estimate; 0: unknown
+    std::optional<std::chrono::nanoseconds> timeout;  // its one job's call_options::timeout
 };
 
 /// The pool's record of one worker: where it is in its life and which frames it
@@ -39,10 +42,15 @@ struct worker_record {
     explicit worker_record(std::shared_ptr<channel> c, std::size_t s = 0) : link(std::move(c)), slot(s) {}
 
     std::shared_ptr<channel> link;
-    std::size_t slot = 0;  // for the restart cap: consecutive losses are counted per slot
+    std::size_t slot = 0;  // which of max_workers places it takes
     phase state = phase::starting;
     std::deque<frame_in_flight> in_flight;  // oldest first: the worker answers in order
     std::size_t jobs_sent = 0;              // for max_tasks_per_child
+    bool completed = false;                 // answered a call: its death is no crash loop
+    bool retiring = false;                  // above max_worker_rss_bytes: takes no more frames
+    bool stopped_by_pool = false;           // killed for its front frame's timeout or cancel: no crash
+    /// When the front frame's timeout ends; max() when it has none.
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 
     bool idle() const noexcept { return state == phase::ready && in_flight.empty(); }
 };
