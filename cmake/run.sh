@@ -266,6 +266,8 @@ case $cmd in
   bench)
     install_packages $BENCH_PACKAGES
     build release "$RELEASE_DIR" --target bench
+    # The C++ side of the MPI rows (apps/bench/mpi.cpp runs it under mpiexec).
+    if has_mpi; then cmake --build "$RELEASE_DIR" -j"$JOBS" --target bench_mpi; fi
     exec "$RELEASE_DIR/apps/bench/bench" "$@"
     ;;
   serve-bench)

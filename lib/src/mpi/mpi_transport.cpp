@@ -2,7 +2,6 @@
 #include <futures/detail/mpi/mpi_transport.hpp>
 #include <futures/detail/process/protocol/frame.hpp>
 
-#include <sched.h>
 #include <signal.h>
 
 #include <stdexcept>
@@ -168,8 +167,7 @@ void mpi_transport::tick() {
         ticking_ = false;
         return;
     }
-    if (now - last_ < backoff::spin) {
-        sched_yield();
+    if (now - last_ < backoff::spin) {  // spin (the probe yields when oversubscribed)
         io_.post([this] { tick(); });
         return;
     }

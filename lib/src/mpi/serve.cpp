@@ -24,29 +24,19 @@ using std::chrono::microseconds;
 // Control messages are a few bytes: outside a session, nothing bigger is accepted.
 constexpr std::size_t control_cap = 64;
 
-// Sends one message and waits (polling, backing off) until MPI has taken it, so the
-// buffer can be reused. The parent never blocks on us, so this cannot deadlock.
-void send_and_wait(link& l, int tag, std::string buf, std::size_t offset) {
-    {
-        std::lock_guard lk(l.mutex());
-        l.isend(l.root(), tag, std::move(buf), offset);
-    }
-    backoff b;
-    b.reset();
-    for (;;) {
-        {
-            std::lock_guard lk(l.mutex());
-            l.progress();
-            if (!l.sending()) return;
-        }
-        b.idle(microseconds(1000));
-    }
+// Starts a send to the root; the link keeps the buffer until MPI is done with it,
+// and the loop below completes it (progress()) while it goes on. Not waiting here
+// lets a rank run its next frame while the root has not yet taken a large answer
+// (above the eager limit a send completes only once the root receives it).
+void send(link& l, int tag, std::string buf, std::size_t offset) {
+    std::lock_guard lk(l.mutex());
+    l.isend(l.root(), tag, std::move(buf), offset);
 }
 
 // The answer as whole frames under the cap (split if need be), each one message.
 void send_results(link& l, p::result_frame&& rf, std::size_t max_frame) {
     p::emit_result_frames(std::move(rf), max_frame, [&](std::string& frame) {
-        send_and_wait(l, t_result, std::move(frame), p::frame_header_size);
+        send(l, t_result, std::move(frame), p::frame_header_size);
     });
 }
 
@@ -78,6 +68,7 @@ void serve(link& l) {
         std::optional<incoming> m;
         {
             std::lock_guard lk(l.mutex());
+            l.progress();
             m = l.receive(l.root(), s ? s->max_frame : control_cap, in);
         }
         if (!m) {
@@ -85,7 +76,12 @@ void serve(link& l) {
             continue;
         }
         b.reset();
-        if (m->tag == t_exit) return;
+        if (m->tag == t_exit) {
+            // Bounded: a root that exits has received everything it waited for.
+            if (!l.drain(std::chrono::seconds(10)))
+                log_line(log_level::error, "futures: MPI rank " + std::to_string(l.rank()) + " exits with unsent answers");
+            return;
+        }
         std::string why;  // set: the session ends with this reason
         try {
             if (m->too_large) {
@@ -99,9 +95,9 @@ void serve(link& l) {
                 std::string hello;
                 put_u64(hello, s->id);
                 hello += p::encode_frame(p::message{p::make_hello()}, s->max_frame).substr(p::frame_header_size);
-                send_and_wait(l, t_hello, std::move(hello), 0);
+                send(l, t_hello, std::move(hello), 0);
             } else if (m->tag == t_close) {
-                if (s) send_and_wait(l, t_bye, {}, 0);
+                if (s) send(l, t_bye, {}, 0);
                 s.reset();
             } else if (m->tag == t_call && s) {
                 p::message msg = p::decode_payload(in);
@@ -119,7 +115,7 @@ void serve(link& l) {
         if (!why.empty() && s) {
             log_line(log_level::error, "futures: MPI rank " + std::to_string(l.rank()) + " ends its session: " + why);
             s.reset();
-            send_and_wait(l, t_bye, why, 0);
+            send(l, t_bye, why, 0);
         }
     }
 }
