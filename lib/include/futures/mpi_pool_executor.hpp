@@ -48,12 +48,21 @@ struct mpi_pool_options {
 };
 
 namespace detail::mpi {
-/// Checks o, claims the program's MPI link (one pool at a time), and returns the
-/// process pool's options and the transport to build it with.
-std::pair<process_pool_options, process::transport_factory> prepare_pool(const mpi_pool_options& o);
-/// Lets the next pool claim the link.
-void release_pool() noexcept;
+class link;
+/// What an mpi_pool_executor is built from.
+struct pool_setup {
+    process_pool_options options;
+    process::transport_factory make;
+    link* claimed = nullptr;
+};
+/// Checks o, claims l (one pool at a time per link) and returns the process pool's
+/// options and the transport to build it with. l null: the static launch's link.
+pool_setup prepare_pool(const mpi_pool_options& o, link* l = nullptr);
+/// Lets the next pool claim l.
+void release_pool(link* l) noexcept;
 }  // namespace detail::mpi
+
+class mpi_comm_executor;
 
 /// Runs registered tasks on the serving ranks of an MPI job.
 class mpi_pool_executor : private process_pool_executor {
@@ -68,7 +77,7 @@ public:
     /// shutdown(wait=true), then lets the next pool be constructed.
     ~mpi_pool_executor() {
         process_pool_executor::shutdown(true);
-        detail::mpi::release_pool();
+        detail::mpi::release_pool(link_);
     }
 
     using process_pool_executor::async_submit;
@@ -88,16 +97,21 @@ public:
         }(std::index_sequence_for<A...>{});
     }
 
-    /// mpi4py's bootup(): asks every serving rank this pool may use to start its
-    /// session now instead of at the first calls. wait: blocks until each of them has
-    /// answered a no-op call (and so is ready). Throws as submit() does.
+    /// mpi4py's bootup(): queues one no-op call per serving rank this pool may use,
+    /// which makes the pool start a session on each now rather than at the first
+    /// calls. wait: blocks until those calls are answered (at least one session is
+    /// ready then, usually all). Throws as submit() does (std::runtime_error after
+    /// shutdown).
     void bootup(bool wait = true);
     /// mpi4py's num_workers: the serving ranks this pool uses (max_workers()).
     std::size_t num_workers() const noexcept { return max_workers(); }
 
 private:
-    explicit mpi_pool_executor(std::pair<process_pool_options, detail::process::transport_factory> p)
-        : process_pool_executor(std::move(p.first), p.second) {}
+    friend class mpi_comm_executor;
+    explicit mpi_pool_executor(detail::mpi::pool_setup s)
+        : process_pool_executor(std::move(s.options), s.make), link_(s.claimed) {}
+
+    detail::mpi::link* link_;
 };
 
 }  // namespace futures

@@ -37,15 +37,7 @@ constexpr std::chrono::seconds exit_drain{10};
 void finish() {
     auto& s = state();
     if (!s.link) return;
-    bool drained = s.link->drain(exit_drain);
-    if (drained) {
-        {
-            std::lock_guard lk(s.link->mutex());
-            for (int r : s.link->servers()) s.link->isend(r, m::t_exit, {}, 0);
-        }
-        drained = s.link->drain(exit_drain);
-    }
-    if (!drained) {
+    if (!s.link->leave_all(exit_drain)) {
         detail::log_line(log_level::error, "futures: an MPI rank does not take its messages; aborting the job");
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
@@ -87,8 +79,8 @@ int size() { return state().link ? state().link->size() : 1; }
 
 namespace detail::mpi {
 
-std::pair<process_pool_options, process::transport_factory> prepare_pool(const mpi_pool_options& o) {
-    auto* l = state().link.get();
+pool_setup prepare_pool(const mpi_pool_options& o, link* l) {
+    if (!l) l = state().link.get();
     if (!l) throw std::logic_error("mpi_pool_executor: call futures::mpi::serve_if_worker(argc, argv) first in main()");
     if (l->rank() != l->root()) throw std::logic_error("mpi_pool_executor: only rank 0 may construct one");
     auto ranks = l->servers();
@@ -108,15 +100,16 @@ std::pair<process_pool_options, process::transport_factory> prepare_pool(const m
     po.max_frame_bytes = o.max_frame_bytes;
     po.completion_executor = o.completion_executor;
     po.max_restarts = 0;  // a rank cannot be replaced
-    if (!l->claim()) throw std::logic_error("mpi_pool_executor: another one exists (one at a time per program)");
+    if (!l->claim()) throw std::logic_error("mpi_pool_executor: another one exists (one at a time per communicator)");
     const std::size_t local = o.local_workers;
-    return {std::move(po), [l, ranks, local](process::io_thread& io, std::size_t max_frame) {
-                return std::make_unique<mpi_transport>(io, *l, ranks, max_frame, local);
-            }};
+    process::transport_factory make = [l, ranks, local](process::io_thread& io, std::size_t max_frame) {
+        return std::make_unique<mpi_transport>(io, *l, ranks, max_frame, local);
+    };
+    return {std::move(po), std::move(make), l};
 }
 
-void release_pool() noexcept {
-    if (auto* l = state().link.get()) l->release();
+void release_pool(link* l) noexcept {
+    if (l) l->release();
 }
 
 }  // namespace detail::mpi

@@ -101,6 +101,15 @@ bool link::drain(std::chrono::milliseconds limit) {
     }
 }
 
+bool link::leave_all(std::chrono::milliseconds limit) {
+    if (!drain(limit)) return false;
+    {
+        std::lock_guard lk(m_);
+        for (int r : servers()) isend(r, t_exit, {}, 0);
+    }
+    return drain(limit);
+}
+
 bool link::claim() {
     std::lock_guard lk(claim_m_);
     if (claimed_) return false;

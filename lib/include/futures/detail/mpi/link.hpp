@@ -67,6 +67,10 @@ public:
     /// passed; false on timeout.
     bool drain(std::chrono::milliseconds limit);
 
+    /// The root's farewell: drains its sends, tells every serving rank to leave its
+    /// loop, drains again; false if a send did not complete within `limit` (each time).
+    bool leave_all(std::chrono::milliseconds limit);
+
     /// One pool at a time per link: false if another holds it.
     bool claim();
     void release();
