@@ -108,8 +108,11 @@ BOOST_AUTO_TEST_CASE(scope_end_shuts_down) {  // test_context_manager_shutdown, 
 BOOST_AUTO_TEST_CASE(wait_first_completed_and_first_exception) {  // WaitTestMixin
     mpi_pool_executor ex;
     ex.bootup();  // both ranks ready: each takes one call, none waits behind the other
-    // Long enough to outlast the failing call, whose rank symbolizes a backtrace
-    // (the first time in a process, that alone can take a few hundred ms).
+    // A rank's first exception loads the symbolizer for its backtrace (hundreds of
+    // ms): one failing call per rank first (each idle rank takes one), so that the
+    // failure below is quick next to the nap.
+    auto w1 = ex.submit(m_fail_negative, -1), w2 = ex.submit(m_fail_negative, -2);
+    BOOST_REQUIRE(futures::wait({w1, w2}, deadline).not_done.empty());
     auto slow = ex.submit(nap_task, 1500);
     auto bad = ex.submit(m_fail_negative, -1);
     auto [done, not_done] = futures::wait({slow, bad}, deadline, futures::return_when::first_exception);

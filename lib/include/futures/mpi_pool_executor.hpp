@@ -16,6 +16,7 @@
 // Threads are the process pool's: the calling thread serializes arguments; the
 // pool's I/O thread is the only one that calls MPI; futures complete there or on
 // completion_executor.
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <ranges>
@@ -45,6 +46,13 @@ struct mpi_pool_options {
     /// relaunched), so a crashing task fails only its calls, with a remote_error of
     /// type "futures::terminated_worker_error", and the next call runs.
     std::size_t local_workers = 0;
+    /// A serving rank from which nothing arrives for this long (it sends a heartbeat
+    /// every quarter of it, from a thread of its own, even while a task runs) is
+    /// taken for dead: its calls fail with terminated_worker_error, and the pool
+    /// breaks (a rank cannot be replaced). It matters under mpirun --enable-recovery,
+    /// where MPI never reports a dead rank; by default Open MPI ends the whole job.
+    /// 0: no heartbeat.
+    std::chrono::milliseconds heartbeat_timeout{30'000};
 };
 
 namespace detail::mpi {

@@ -40,7 +40,7 @@ mpi_comm_executor::mpi_comm_executor(MPI_Comm comm, int root, const mpi_pool_opt
         ex_.reset(new mpi_pool_executor(detail::mpi::prepare_pool(o, link_.get())));  // its constructor is private
         return;
     }
-    detail::mpi::serve(*link_);
+    detail::mpi::serve(*link_);  // a dead rank (recovery): the program decides about MPI_Finalize
     link_.reset();
 }
 

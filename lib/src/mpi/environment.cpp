@@ -9,6 +9,7 @@
 
 #include <boost/mpi/environment.hpp>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <memory>
@@ -31,6 +32,18 @@ mpi_state& state() {
 
 constexpr std::chrono::seconds exit_drain{10};
 
+// Ends MPI here, unless a rank was taken for dead (only possible under mpirun
+// --enable-recovery): Open MPI's MPI_Finalize may then wait for that rank forever,
+// so the environment is let go without finalizing, and the process exits as it
+// would (its status unchanged).
+void end_mpi(mpi_state& s, bool finalize) {
+    s.link.reset();
+    if (finalize)
+        s.env.reset();
+    else
+        (void)s.env.release();
+}
+
 // Rank 0 at exit: every serving rank leaves its loop, then MPI is finalized. A
 // send that MPI never completes (a rank that died under --enable-recovery) ends
 // the job with MPI_Abort instead of hanging in MPI_Finalize.
@@ -41,8 +54,7 @@ void finish() {
         detail::log_line(log_level::error, "futures: an MPI rank does not take its messages; aborting the job");
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
-    s.link.reset();
-    s.env.reset();
+    end_mpi(s, !s.link->any_dead());
 }
 
 }  // namespace
@@ -59,14 +71,14 @@ void serve_if_worker(int argc, char** argv) {
     s.link = std::make_unique<m::link>(MPI_COMM_WORLD, 0);
     if (s.link->rank() != 0) {
         int status = 0;
+        bool finalize = true;
         try {
-            m::serve(*s.link);
+            finalize = m::serve(*s.link);
         } catch (const std::exception& e) {
             detail::log_line(log_level::error, std::string("futures: MPI serving rank: ") + e.what());
             status = 70;
         }
-        s.link.reset();
-        s.env.reset();
+        end_mpi(s, finalize);
         std::exit(status);
     }
     std::atexit(finish);
@@ -92,7 +104,10 @@ pool_setup prepare_pool(const mpi_pool_options& o, link* l) {
                                     std::to_string(*o.max_workers));
     if (o.max_frame_bytes > std::size_t(INT_MAX) - 8)
         throw std::invalid_argument("mpi_pool_executor: max_frame_bytes above an MPI message's INT_MAX bytes");
-    if (o.max_workers) ranks.resize(*o.max_workers);
+    if (o.heartbeat_timeout.count() < 0) throw std::invalid_argument("mpi_pool_executor: heartbeat_timeout below 0");
+    std::erase_if(ranks, [l](int r) { return l->dead(r); });  // taken for dead by an earlier pool
+    if (ranks.empty()) throw std::runtime_error("mpi_pool_executor: every serving rank was taken for dead");
+    if (o.max_workers) ranks.resize(std::min(ranks.size(), *o.max_workers));
     process_pool_options po;
     po.max_workers = ranks.size();
     po.initializer = o.initializer;
@@ -102,8 +117,9 @@ pool_setup prepare_pool(const mpi_pool_options& o, link* l) {
     po.max_restarts = 0;  // a rank cannot be replaced
     if (!l->claim()) throw std::logic_error("mpi_pool_executor: another one exists (one at a time per communicator)");
     const std::size_t local = o.local_workers;
-    process::transport_factory make = [l, ranks, local](process::io_thread& io, std::size_t max_frame) {
-        return std::make_unique<mpi_transport>(io, *l, ranks, max_frame, local);
+    const auto beat = o.heartbeat_timeout;
+    process::transport_factory make = [l, ranks, local, beat](process::io_thread& io, std::size_t max_frame) {
+        return std::make_unique<mpi_transport>(io, *l, ranks, max_frame, local, beat);
     };
     return {std::move(po), std::move(make), l};
 }

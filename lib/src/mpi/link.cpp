@@ -105,9 +105,31 @@ bool link::leave_all(std::chrono::milliseconds limit) {
     if (!drain(limit)) return false;
     {
         std::lock_guard lk(m_);
-        for (int r : servers()) isend(r, t_exit, {}, 0);
+        // With a dead rank, MPI_Finalize may wait for it forever: the payload tells
+        // the others to skip it (see finish() in environment.cpp).
+        const std::string skip_finalize = any_dead() ? "1" : "";
+        for (int r : servers())
+            if (!dead(r)) isend(r, t_exit, skip_finalize, 0);
     }
     return drain(limit);
+}
+
+void link::mark_dead(int rank) {
+    std::lock_guard lk(claim_m_);
+    if (dead_.empty()) dead_.assign(std::size_t(size_), false);
+    dead_[std::size_t(rank)] = true;
+}
+
+bool link::dead(int rank) const {
+    std::lock_guard lk(claim_m_);
+    return !dead_.empty() && dead_[std::size_t(rank)];
+}
+
+bool link::any_dead() const {
+    std::lock_guard lk(claim_m_);
+    for (bool d : dead_)
+        if (d) return true;
+    return false;
 }
 
 bool link::claim() {

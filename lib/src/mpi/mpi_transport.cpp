@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace futures::detail::mpi {
@@ -43,6 +44,16 @@ public:
     void fail(std::string why) override {
         if (protocol_error_.empty()) protocol_error_ = std::move(why);
         kill(SIGKILL);
+    }
+    // Nothing came from the rank for `quiet`: it is dead or hung (under
+    // --enable-recovery MPI never says which). Lost now; the rank is never used again.
+    void silent(std::chrono::milliseconds quiet) {
+        if (reported_) return;
+        abandoned_ = true;
+        p::worker_loss loss;
+        loss.how = "MPI rank " + std::to_string(rank_) + " silent for " + std::to_string(quiet.count()) +
+                   " ms (no heartbeat): dead or hung";
+        report(loss);
     }
     bool failed() const noexcept override { return !protocol_error_.empty(); }
     bool running() const noexcept override { return !reported_; }
@@ -90,12 +101,14 @@ private:
 };
 
 mpi_transport::mpi_transport(p::io_thread& io, link& l, std::vector<int> ranks, std::size_t max_frame,
-                             std::size_t local_workers)
+                             std::size_t local_workers, std::chrono::milliseconds heartbeat)
     : io_(io),
       link_(l),
       ranks_(std::move(ranks)),
       max_frame_(max_frame),
       local_workers_(local_workers),
+      heartbeat_(heartbeat),
+      heard_(std::size_t(l.size())),
       timer_(io.context()),
       live_(std::size_t(l.size())),
       draining_(std::size_t(l.size()), false) {}
@@ -104,12 +117,15 @@ mpi_transport::~mpi_transport() = default;
 
 std::shared_ptr<p::channel> mpi_transport::start(p::channel_events& events) {
     for (int r : ranks_) {
-        if (live_[r] || draining_[r]) continue;
+        if (live_[r] || draining_[r] || link_.dead(r)) continue;
         std::string start;
         const std::uint64_t session = link_.next_session();
         put_u64(start, session);
         put_u64(start, max_frame_);
         put_u64(start, local_workers_);
+        // Four beats per timeout: one late beat is no death.
+        put_u64(start, heartbeat_.count() > 0 ? std::max<std::int64_t>(heartbeat_.count() / 4, 1) : 0);
+        heard_[r] = backoff::clock::now();  // the clock starts with the session
         send(r, t_start, std::move(start), 0);
         live_[r] = std::make_shared<mpi_channel>(*this, events, r, session);
         return live_[r];
@@ -157,6 +173,7 @@ void mpi_transport::tick() {
         dispatch(*m);
     }
     const auto now = backoff::clock::now();
+    if (heartbeat_.count() > 0) check_heartbeats(now);
     if (active) {
         last_ = now;
         delay_ = backoff::first;
@@ -180,9 +197,20 @@ void mpi_transport::tick() {
     });
 }
 
+void mpi_transport::check_heartbeats(backoff::clock::time_point now) {
+    for (std::size_t r = 0; r < live_.size(); ++r) {
+        if (!live_[r] || now - heard_[r] <= heartbeat_) continue;
+        auto c = live_[r];
+        link_.mark_dead(int(r));
+        c->silent(heartbeat_);  // forgets it: draining, for good
+    }
+}
+
 void mpi_transport::dispatch(const incoming& m) {
     const auto r = std::size_t(m.source);
     if (r >= live_.size()) return;
+    heard_[r] = backoff::clock::now();
+    if (m.tag == t_beat) return;
     if (draining_[r]) {
         if (m.tag == t_bye) draining_[r] = false;
         return;

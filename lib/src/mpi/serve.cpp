@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -40,10 +43,41 @@ void send_results(link& l, p::result_frame&& rf, std::size_t max_frame) {
     });
 }
 
+// While a session is open, tells the root every `every` that this rank lives, from
+// a thread of its own: a task that runs for minutes must not look like a dead rank.
+// Its MPI calls take the link's mutex like the loop's.
+class heartbeat {
+public:
+    heartbeat(link& l, std::chrono::milliseconds every) : t_([this, &l, every] { run(l, every); }) {}
+    ~heartbeat() {
+        {
+            std::lock_guard lk(m_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        t_.join();
+    }
+
+private:
+    void run(link& l, std::chrono::milliseconds every) {
+        std::unique_lock lk(m_);
+        while (!cv_.wait_for(lk, every, [&] { return stop_; })) {
+            std::lock_guard mpi(l.mutex());
+            l.progress();
+            l.isend(l.root(), t_beat, {}, 0);
+        }
+    }
+    std::mutex m_;
+    std::condition_variable cv_;
+    bool stop_ = false;
+    std::thread t_;  // last: started once the rest is ready
+};
+
 struct session {
     std::uint64_t id = 0;
     std::size_t max_frame = 0;
     std::unique_ptr<local_runner> local;
+    std::unique_ptr<heartbeat> beat;  // last: stops first
 };
 
 p::result_frame run_frame(session& s, p::call_frame& frame) {
@@ -60,7 +94,7 @@ p::result_frame run_frame(session& s, p::call_frame& frame) {
 
 }  // namespace
 
-void serve(link& l) {
+bool serve(link& l) {
     std::unique_ptr<session> s;  // the open session, if any
     std::string in;
     backoff b;
@@ -80,7 +114,7 @@ void serve(link& l) {
             // Bounded: a root that exits has received everything it waited for.
             if (!l.drain(std::chrono::seconds(10)))
                 log_line(log_level::error, "futures: MPI rank " + std::to_string(l.rank()) + " exits with unsent answers");
-            return;
+            return in.empty();
         }
         std::string why;  // set: the session ends with this reason
         try {
@@ -92,6 +126,8 @@ void serve(link& l) {
                 s->id = get_u64(in, 0);
                 s->max_frame = get_u64(in, 8);
                 if (const auto local = get_u64(in, 16)) s->local = std::make_unique<local_runner>(local, s->max_frame);
+                if (const auto ms = get_u64(in, 24))
+                    s->beat = std::make_unique<heartbeat>(l, std::chrono::milliseconds(ms));
                 std::string hello;
                 put_u64(hello, s->id);
                 hello += p::encode_frame(p::message{p::make_hello()}, s->max_frame).substr(p::frame_header_size);

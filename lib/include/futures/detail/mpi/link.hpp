@@ -18,11 +18,20 @@
 namespace futures::detail::mpi {
 
 /// One tag per kind of message. Parent -> serving rank: start a session (payload:
-/// session id, frame cap, local workers, 8 bytes each), a call frame, end the
-/// session, leave the serving loop. Serving rank -> parent: its handshake (session
-/// id, then the hello payload), a result frame, the session's end (empty, or why the
-/// rank gave up on it).
-enum tag : int { t_start = 1, t_call = 2, t_close = 3, t_exit = 4, t_hello = 11, t_result = 12, t_bye = 13 };
+/// session id, frame cap, local workers, heartbeat interval in ms, 8 bytes each), a
+/// call frame, end the session, leave the serving loop. Serving rank -> parent: its
+/// handshake (session id, then the hello payload), a result frame, the session's
+/// end (empty, or why the rank gave up on it), a heartbeat (empty).
+enum tag : int {
+    t_start = 1,
+    t_call = 2,
+    t_close = 3,
+    t_exit = 4,
+    t_hello = 11,
+    t_result = 12,
+    t_bye = 13,
+    t_beat = 14
+};
 
 /// A message received whole, or refused for its size (then `bytes` is empty and
 /// nothing was allocated for it).
@@ -67,9 +76,16 @@ public:
     /// passed; false on timeout.
     bool drain(std::chrono::milliseconds limit);
 
-    /// The root's farewell: drains its sends, tells every serving rank to leave its
-    /// loop, drains again; false if a send did not complete within `limit` (each time).
+    /// The root's farewell: drains its sends, tells every serving rank but the dead
+    /// ones to leave its loop, drains again; false if a send did not complete within
+    /// `limit` (each time).
     bool leave_all(std::chrono::milliseconds limit);
+
+    /// A rank that stopped answering (heartbeat timeout): never used again, and
+    /// not waited for at exit. Any thread.
+    void mark_dead(int rank);
+    bool dead(int rank) const;
+    bool any_dead() const;
 
     /// One pool at a time per link: false if another holds it.
     bool claim();
@@ -86,8 +102,9 @@ private:
     int root_ = 0, rank_ = 0, size_ = 0;
     std::mutex m_;
     std::deque<pending> sends_;  // deque: a started send's buffer never moves
-    std::mutex claim_m_;
+    mutable std::mutex claim_m_;  // also guards dead_
     bool claimed_ = false;
+    std::vector<bool> dead_;
     std::uint64_t session_ = 0;
 };
 

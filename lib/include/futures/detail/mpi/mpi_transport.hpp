@@ -25,9 +25,11 @@ class mpi_channel;
 class mpi_transport final : public process::transport {
 public:
     /// Sessions on `ranks` (at most one each at a time); each serving rank runs its
-    /// calls itself, or in `local_workers` processes of its own if that is not 0.
+    /// calls itself, or in `local_workers` processes of its own if that is not 0. A
+    /// session from which nothing (not even a heartbeat) arrived for `heartbeat` is
+    /// lost and its rank dead (0: never).
     mpi_transport(process::io_thread& io, link& l, std::vector<int> ranks, std::size_t max_frame,
-                  std::size_t local_workers);
+                  std::size_t local_workers, std::chrono::milliseconds heartbeat);
     ~mpi_transport() override;
 
     /// Starts a session on the first rank without one; throws std::runtime_error if
@@ -47,11 +49,14 @@ private:
     void kick();
     void tick();
     void dispatch(const incoming& m);
+    void check_heartbeats(backoff::clock::time_point now);
 
     process::io_thread& io_;
     link& link_;
     const std::vector<int> ranks_;
     const std::size_t max_frame_, local_workers_;
+    const std::chrono::milliseconds heartbeat_;
+    std::vector<backoff::clock::time_point> heard_;  // by rank: the last message from it
     boost::asio::steady_timer timer_;
     bool ticking_ = false, sleeping_ = false;
     backoff::clock::time_point last_{};

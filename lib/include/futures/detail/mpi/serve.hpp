@@ -24,7 +24,8 @@ private:
 };
 
 /// Serves sessions on l until the root sends t_exit. Blocking; MPI from this
-/// thread only (the rank's main thread).
-void serve(link& l);
+/// thread only (the rank's main thread). Returns false if the root said not to
+/// finalize MPI (a rank was taken for dead: MPI_Finalize could wait for it forever).
+bool serve(link& l);
 
 }  // namespace futures::detail::mpi
