@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Entry points used by the README and CI:
-#   bash cmake/run.sh demo  [args...]  release build, then run apps/demo with args
+#   bash cmake/run.sh demo  [args...]  release build, then run apps/demo with args; without
+#                                      args (or with --mpi alone) also apps/demo_mpi on 3 MPI ranks
 #   bash cmake/run.sh bench [args...]  release build, then run apps/bench with args
 #   bash cmake/run.sh serve-bench [args...]
 #                                      release build of apps/offload_server, then its
@@ -21,10 +22,12 @@ set -euo pipefail
 # Everything a fresh Debian 12 needs; add packages here.
 PACKAGES="g++ cmake make ccache ninja-build libboost1.81-dev libboost-test1.81-dev
   libboost-serialization1.81-dev libboost-stacktrace1.81-dev libboost-filesystem1.81-dev
-  libboost-program-options1.81-dev pkg-config"
+  libboost-program-options1.81-dev pkg-config
+  openmpi-bin libopenmpi-dev libboost-mpi1.81-dev"
 # Only for `bench`: Debian's python3 runs ../shared/bench/python_anchors.py (which
-# imports joblib) for the process-pool comparisons.
-BENCH_PACKAGES="python3 python3-joblib"
+# imports joblib) for the process-pool comparisons, and mpi4py.futures for the MPI rows.
+# The MPI packages above build futures::mpi and run its tests under mpiexec.
+BENCH_PACKAGES="python3 python3-joblib python3-mpi4py"
 # Only for `serve-bench`: the HTTP load generator (wrk2, with its rate option, is
 # not in Debian; plain wrk's --latency gives the percentiles).
 SERVE_BENCH_PACKAGES="wrk"
@@ -209,6 +212,10 @@ run_tests() {
   local tsan="halt_on_error=1:second_deadlock_stack=1:exitcode=66"
   # Reviewed false positives (e.g. from uninstrumented libstdc++) go in test/tsan.supp.
   if [[ -f test/tsan.supp ]]; then tsan+=":suppressions=$PWD/test/tsan.supp"; fi
+  # Open MPI's libraries are not instrumented (TSan cannot see the synchronization
+  # inside them) and mpiexec would have to carry the sanitizer runtime to every
+  # rank: the MPI tests run in the release build only (test/mpi/CMakeLists.txt).
+  echo "run.sh: the MPI tests (test_mpi_pool_*) run in the release build only, not under TSan/ASan"
   build tsan "$TSAN_DIR"
   run_ctest tsan "$TSAN_DIR" TSAN_OPTIONS="$tsan${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
 
@@ -227,14 +234,41 @@ run_tests() {
   exit "$STATUS"
 }
 
+# Whether the release build has the MPI backend (cmake/mpi.cmake found MPI).
+has_mpi() { grep -q '^FUTURES_MPI:BOOL=ON' "$RELEASE_DIR/CMakeCache.txt" 2>/dev/null; }
+# mpi3 EXE [args...]: 3 ranks on this machine, as root if need be, more ranks than
+# cores allowed, over shared memory (docs/mpi.md).
+mpi3() {
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 \
+    mpiexec -n 3 --mca btl self,vader "$@"
+}
+
 cmd=${1:-}
 (($#)) && shift
 case $cmd in
-  demo | bench)
-    [[ -d apps/$cmd ]] || die "apps/$cmd does not exist"
-    if [[ $cmd == bench ]]; then install_packages $BENCH_PACKAGES; else install_packages; fi
-    build release "$RELEASE_DIR" --target "$cmd"
-    exec "$RELEASE_DIR/apps/$cmd/$cmd" "$@"
+  demo)
+    # `demo`: every part, then the MPI part on 3 ranks; `demo --mpi`: the MPI part
+    # only; other arguments go to apps/demo alone.
+    install_packages
+    build release "$RELEASE_DIR" --target demo
+    rc=0
+    if [[ ${1:-} != --mpi ]]; then "$RELEASE_DIR/apps/demo/demo" "$@" || rc=$?; fi
+    if [[ $# -eq 0 || ${1:-} == --mpi ]]; then
+      if has_mpi; then
+        cmake --build "$RELEASE_DIR" -j"$JOBS" --target demo_mpi
+        mpi3 "$RELEASE_DIR/apps/demo_mpi/demo_mpi" || rc=$?
+      else
+        echo "run.sh: no MPI part (configured without MPI: FUTURES_MPI=OFF)"
+      fi
+    fi
+    exit "$rc"
+    ;;
+  bench)
+    install_packages $BENCH_PACKAGES
+    build release "$RELEASE_DIR" --target bench
+    # The C++ side of the MPI rows (apps/bench/mpi.cpp runs it under mpiexec).
+    if has_mpi; then cmake --build "$RELEASE_DIR" -j"$JOBS" --target bench_mpi; fi
+    exec "$RELEASE_DIR/apps/bench/bench" "$@"
     ;;
   serve-bench)
     install_packages $SERVE_BENCH_PACKAGES

@@ -53,6 +53,8 @@ void process_round_trip(const config&, std::vector<verdict>&);  // (pb)
 void process_map(const config&, std::vector<verdict>&);         // (pc)
 void process_gcd(const config&, std::vector<verdict>&);         // (pd)
 void process_start(const config&, std::vector<verdict>&);       // (pe)
+// mpi_pool_executor against mpi4py.futures on 3 MPI ranks (mpi.cpp, apps/bench_mpi).
+void mpi_rows(const config&, std::vector<verdict>&);  // (m)
 // What the machine itself costs (pipes, memcpy, wakes, page faults, exec): floors.cpp.
 void machine_floors(const config&, std::vector<verdict>&);  // (floors)
 

@@ -40,6 +40,8 @@ const std::vector<bench::workload> workloads = {
      bench::process_map},
     {"pd", "process pool: gcd of seed 003, serial vs 2 worker processes", bench::process_gcd},
     {"pe", "process pool: construction to two results, vs ProcessPoolExecutor", bench::process_start},
+    {"m", "MPI: mpi_pool_executor vs mpi4py.futures (static mode), 3 ranks, shared memory and loopback TCP",
+     bench::mpi_rows},
     // Not part of a default run: what the figures above stand on.
     {"floors", "the machine: pipe bandwidth, memcpy, wakes, futex, page faults, exec of this binary",
      bench::machine_floors},
@@ -113,7 +115,7 @@ int main(int argc, char** argv) {
     po::options_description opts("Options");
     opts.add_options()("help,h", "show this help")("quick", po::bool_switch(&cfg.quick), "small N, for a CI smoke run")(
         "repeat", po::value<int>(&cfg.repeat)->default_value(3), "repeats of each measurement (>= 1)")(
-        "only", po::value<std::string>(&only), "run one workload: a, b, c, pa, pb, pc, pd, pe, or floors")(
+        "only", po::value<std::string>(&only), "run one workload: a, b, c, pa, pb, pc, pd, pe, m, or floors")(
         "python", po::value<std::string>(&cfg.python)->default_value(default_python()),
         "the interpreter that runs the Python side of the process-pool comparisons")(
         "no-python", po::bool_switch(&no_python), "skip Python: the process-pool rows get no verdict")(

@@ -171,6 +171,13 @@ public:
     /// all at one instant), e.g. for a server's /stats page. Never blocks for long.
     process_pool_stats stats() const { return core_->stats(); }
 
+protected:
+    /// The same pool over another carrier: mpi_pool_executor (mpi_pool_executor.hpp)
+    /// passes its MPI transport here. Checks opts as the public constructor does.
+    process_pool_executor(process_pool_options opts, const detail::process::transport_factory& make)
+        : handler_ex_((detail::check_options(opts), detail::default_handler_executor(opts.completion_executor))),
+          core_(std::make_shared<detail::process::pool_core>(std::move(opts), make)) {}
+
 private:
     // The job that carries t(args...) to a worker and completes fut; null if the
     // arguments cannot be sent (fut then holds the serialization_error).

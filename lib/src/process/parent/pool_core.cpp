@@ -23,13 +23,18 @@ std::optional<call_batch> to_batch(const std::optional<task_call>& c) {
 }  // namespace
 
 pool_core::pool_core(process_pool_options o)
+    : pool_core(o, [exe = o.worker_executable](io_thread& io, std::size_t max_frame) -> std::unique_ptr<transport> {
+          return std::make_unique<pipe_transport>(io, exe, max_frame);
+      }) {}
+
+pool_core::pool_core(process_pool_options o, const transport_factory& make)
     : max_workers_(checked_max_workers(o.max_workers, usable_cores())),
       max_frame_(o.max_frame_bytes),
       completion_(std::move(o.completion_executor)),
       admission_(o.max_pending, completion_, io_, [this] { dispatcher_->pump(); }) {
     const frame_limits limits{max_workers_, checked_at_least_one(o.max_tasks_per_child, "max_tasks_per_child"),
                               max_frame_};
-    transport_ = std::make_unique<pipe_transport>(io_, o.worker_executable, max_frame_);
+    transport_ = make(io_, max_frame_);
     dispatcher_ = std::make_unique<dispatcher>(
         limits, worker_rules{o.max_restarts, o.break_on_worker_death, to_batch(o.initializer)}, admission_, completion_,
         io_, *transport_);

@@ -3,6 +3,7 @@
 // worker has nothing else to do, and no threads means nothing to fork-proof.
 #include <futures/detail/process/lost_worker.hpp>
 #include <futures/detail/process/protocol/frame.hpp>
+#include <futures/detail/process/result_frames.hpp>
 #include <futures/detail/process/registry.hpp>
 #include <futures/log.hpp>
 #include <futures/worker.hpp>
@@ -41,44 +42,9 @@ bool parse(int argc, char** argv, worker_args& a) {
     return a.in > 2 && a.out > 2 && a.parent > 0 && a.max_frame > 0;
 }
 
-// A result frame that would exceed the cap goes out one batch per frame instead;
-// a batch that alone is too large has each of its results replaced by a failure
-// (the calls did run, their values are lost). The parent accepts the answer to a
-// call frame in several result frames, in order.
+// What the answer to one call frame becomes: result_frames.hpp.
 void write_results(int fd, p::result_frame&& results, std::size_t max_frame) {
-    static std::string out;  // one buffer for every frame: big frames do not fault in fresh pages each time
-    out.clear();
-    p::message m{std::move(results)};
-    try {
-        p::encode_frame_to(out, m, max_frame);
-        p::write_all(fd, out);
-        return;
-    } catch (const p::frame_error&) {
-    }
-    for (auto& b : std::get<p::result_frame>(m).batches) {
-        p::message one{p::result_frame{}};
-        std::get<p::result_frame>(one).batches.push_back(std::move(b));
-        out.clear();
-        try {
-            p::encode_frame_to(out, one, max_frame);
-            p::write_all(fd, out);
-            continue;
-        } catch (const p::frame_error& e) {
-            auto& rb = std::get<p::result_frame>(one).batches.front();
-            const std::uint32_t n = rb.values.count();
-            rb.values = {};
-            rb.failures.clear();
-            for (std::uint32_t k = 0; k < n; ++k) {
-                p::failure f;
-                f.phase = p::failure_phase::save_result;
-                f.type = "futures::frame_too_large";
-                f.what = e.what();
-                p::add_failure(rb, k, std::move(f));
-            }
-        }
-        p::encode_frame_to(out, one, max_frame);
-        p::write_all(fd, out);
-    }
+    p::emit_result_frames(std::move(results), max_frame, [fd](std::string& frame) { p::write_all(fd, frame); });
 }
 
 // Before blocking in read(), watch the pipe for a while: a parent that sends the

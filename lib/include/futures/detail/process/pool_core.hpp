@@ -27,6 +27,7 @@
 #include <signal.h>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -45,9 +46,16 @@ class dispatcher;
 class transport;
 class worker_events;
 
+/// Makes the pool's transport, on the pool's io_thread, for frames of at most
+/// max_frame bytes (the MPI backend passes its own; the default is pipes).
+using transport_factory = std::function<std::unique_ptr<transport>(io_thread& io, std::size_t max_frame)>;
+
 class pool_core {
 public:
+    /// With pipe workers (pipe_transport).
     explicit pool_core(process_pool_options opts);
+    /// With the transport `make` returns (called once, here).
+    pool_core(process_pool_options opts, const transport_factory& make);
     ~pool_core();
     pool_core(const pool_core&) = delete;
     pool_core& operator=(const pool_core&) = delete;
