@@ -107,6 +107,9 @@ void print_summary(const std::vector<bench::verdict>& vs) {
 int main(int argc, char** argv) {
     // A worker of one of the process pools: runs its loop and exits here.
     futures::run_worker_if_requested(argc, argv);
+    // Every pool below forks its workers from this server (docs/pool-start.md); (pe)
+    // also measures the relaunch, with use_fork_server = false.
+    futures::start_fork_server();
     bench::config cfg;
     bool no_python = false;
     std::string only;
