@@ -23,8 +23,9 @@ PACKAGES="g++ cmake make ccache ninja-build libboost1.81-dev libboost-test1.81-d
   libboost-serialization1.81-dev libboost-stacktrace1.81-dev libboost-filesystem1.81-dev
   libboost-program-options1.81-dev pkg-config"
 # Only for `bench`: Debian's python3 runs ../shared/bench/python_anchors.py (which
-# imports joblib) for the process-pool comparisons.
-BENCH_PACKAGES="python3 python3-joblib"
+# imports joblib) for the process-pool comparisons; oneTBB is the (ac) row's second
+# thread-pool peer (the library never links it).
+BENCH_PACKAGES="python3 python3-joblib libtbb-dev"
 # Only for `serve-bench`: the HTTP load generator (wrk2, with its rate option, is
 # not in Debian; plain wrk's --latency gives the percentiles).
 SERVE_BENCH_PACKAGES="wrk"
