@@ -34,6 +34,7 @@ struct server_state {
     std::mutex m;  // one request at a time: replies are not tagged
     int sock = -1;
     pid_t pid = -1;
+    pid_t owner = -1;  // the process that started it: a fork() of ours must not use it
     std::string exe;
     pid_t spares[max_spares] = {};  // our children too (CLONE_PARENT): ours to reap if the server fails
 };
@@ -138,13 +139,16 @@ void start_fork_server_for(const std::string& exe) {
     ::close(child_end);
     s.sock = sv[0];
     s.exe = exe;
+    s.owner = ::getpid();
 }
 
 pid_t fork_from_server(const std::string& exe, int calls_in, int results_out, std::size_t max_frame,
                        const sigset_t& mask) {
     auto& s = state();
     std::lock_guard lk(s.m);
-    if (s.sock < 0 || s.exe != exe) return -1;
+    // In a child of ours (the program forked), the server's workers would be our
+    // parent's children, which we could not reap: relaunch instead.
+    if (s.sock < 0 || s.exe != exe || s.owner != ::getpid()) return -1;
     fork_request rq{max_frame, mask};
     fork_note note{};
     while (next_note(s, note, 0)) {
