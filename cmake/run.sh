@@ -25,9 +25,10 @@ PACKAGES="g++ cmake make ccache ninja-build libboost1.81-dev libboost-test1.81-d
   libboost-program-options1.81-dev pkg-config
   openmpi-bin libopenmpi-dev libboost-mpi1.81-dev"
 # Only for `bench`: Debian's python3 runs ../shared/bench/python_anchors.py (which
-# imports joblib) for the process-pool comparisons, and mpi4py.futures for the MPI rows.
+# imports joblib) for the process-pool comparisons, and mpi4py.futures for the MPI rows;
+# oneTBB is the (ac) row's second thread-pool peer (the library never links it).
 # The MPI packages above build futures::mpi and run its tests under mpiexec.
-BENCH_PACKAGES="python3 python3-joblib python3-mpi4py"
+BENCH_PACKAGES="python3 python3-joblib python3-mpi4py libtbb-dev"
 # Only for `serve-bench`: the HTTP load generator (wrk2, with its rate option, is
 # not in Debian; plain wrk's --latency gives the percentiles).
 SERVE_BENCH_PACKAGES="wrk"

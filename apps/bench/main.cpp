@@ -32,6 +32,8 @@ namespace {
 // The registry. a-c: thread pools; pa-pe: the process pool vs Python, 2 workers.
 const std::vector<bench::workload> workloads = {
     {"a", "throughput: submit + result of 1,000,000 no-op tasks", bench::throughput},
+    {"ac", "throughput in fresh processes, cold and warm, vs asio::thread_pool and oneTBB task_arena",
+     bench::cold_throughput},
     {"b", "latency: 100,000 sequential submit -> result round trips", bench::round_trip},
     {"c", "speedup: gcd of seed 003's ten pairs, serial vs 2 workers", bench::gcd_speedup},
     {"pa", "process pool: submit + result of 100,000 no-op tasks, vs ProcessPoolExecutor", bench::process_throughput},
@@ -109,13 +111,18 @@ void print_summary(const std::vector<bench::verdict>& vs) {
 int main(int argc, char** argv) {
     // A worker of one of the process pools: runs its loop and exits here.
     futures::run_worker_if_requested(argc, argv);
+    // A fresh process for one cold run of (ac): nothing else in it, no fork server.
+    if (argc >= 2 && std::string(argv[1]) == bench::throughput_child_flag) return bench::throughput_child(argc, argv);
+    // Every pool below forks its workers from this server (docs/pool-start.md); (pe)
+    // also measures the relaunch, with use_fork_server = false.
+    futures::start_fork_server();
     bench::config cfg;
     bool no_python = false;
     std::string only;
     po::options_description opts("Options");
     opts.add_options()("help,h", "show this help")("quick", po::bool_switch(&cfg.quick), "small N, for a CI smoke run")(
         "repeat", po::value<int>(&cfg.repeat)->default_value(3), "repeats of each measurement (>= 1)")(
-        "only", po::value<std::string>(&only), "run one workload: a, b, c, pa, pb, pc, pd, pe, m, or floors")(
+        "only", po::value<std::string>(&only), "run one workload: a, ac, b, c, pa, pb, pc, pd, pe, m, or floors")(
         "python", po::value<std::string>(&cfg.python)->default_value(default_python()),
         "the interpreter that runs the Python side of the process-pool comparisons")(
         "no-python", po::bool_switch(&no_python), "skip Python: the process-pool rows get no verdict")(

@@ -56,6 +56,10 @@ struct process_pool_options {
     /// a completion it never runs leaves its future pending. Spawning and pipe I/O
     /// stay on the pool's own thread.
     std::optional<boost::asio::any_io_executor> completion_executor{};
+    /// Beyond Python: when futures::start_fork_server() runs a server for this pool's
+    /// worker binary, workers are forked by it (a fork instead of an exec; worker.hpp).
+    /// false: always relaunch the binary. Without a server this changes nothing.
+    bool use_fork_server = true;
 };
 
 /// What process_pool_executor::stats() reports.

@@ -5,11 +5,11 @@
 
 namespace futures::detail::process {
 
-pipe_transport::pipe_transport(io_thread& io, const std::string& exe, std::size_t max_frame)
-    : io_(io), exe_(resolve_worker_executable(exe)), max_frame_(max_frame) {}
+pipe_transport::pipe_transport(io_thread& io, const std::string& exe, std::size_t max_frame, bool fork_server)
+    : io_(io), exe_(resolve_worker_executable(exe)), max_frame_(max_frame), fork_server_(fork_server) {}
 
 std::shared_ptr<channel> pipe_transport::start(channel_events& events) {
-    auto c = std::make_shared<pipe_channel>(spawn_worker(io_.context(), spawn_ctx_, exe_, max_frame_, io_.start_mask()),
+    auto c = std::make_shared<pipe_channel>(spawn_worker(io_.context(), spawn_ctx_, exe_, max_frame_, io_.start_mask(), fork_server_),
                                             events, max_frame_);
     c->start();
     return c;

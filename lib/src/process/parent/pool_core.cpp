@@ -23,9 +23,11 @@ std::optional<call_batch> to_batch(const std::optional<task_call>& c) {
 }  // namespace
 
 pool_core::pool_core(process_pool_options o)
-    : pool_core(o, [exe = o.worker_executable](io_thread& io, std::size_t max_frame) -> std::unique_ptr<transport> {
-          return std::make_unique<pipe_transport>(io, exe, max_frame);
-      }) {}
+    : pool_core(o,
+                [exe = o.worker_executable, fork_server = o.use_fork_server](
+                    io_thread& io, std::size_t max_frame) -> std::unique_ptr<transport> {
+                    return std::make_unique<pipe_transport>(io, exe, max_frame, fork_server);
+                }) {}
 
 pool_core::pool_core(process_pool_options o, const transport_factory& make)
     : max_workers_(checked_max_workers(o.max_workers, usable_cores())),

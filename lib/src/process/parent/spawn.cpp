@@ -1,5 +1,6 @@
 // Starting one worker process: Boost.Process v2 with the initializers that work
 // around its 1.81 defects (spawn.hpp; docs/boost-1.81.md, "Spawning").
+#include <futures/detail/process/parent/fork_server_client.hpp>
 #include <futures/detail/process/parent/spawn.hpp>
 #include <futures/worker.hpp>
 
@@ -180,9 +181,11 @@ struct fd_pair {
 
 std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
 
-spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx, const std::string& exe,
-                            std::size_t max_frame, const sigset_t& signal_mask) {
-    fd_pair calls, results;
+namespace {
+
+// The relaunch: fork + exec of exe, with the initializers above.
+pid_t exec_worker(boost::asio::io_context& spawn_ctx, const std::string& exe, const fd_pair& calls,
+                  const fd_pair& results, std::size_t max_frame, const sigset_t& signal_mask) {
     const pid_t me = ::getpid();
     std::vector<std::string> args{worker_flag, std::to_string(calls.r), std::to_string(results.w), std::to_string(me),
                                   std::to_string(max_frame)};
@@ -194,9 +197,19 @@ spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context
                  std_streams_or_dev_null{}, reset_signals{&signal_mask}, reap_failed_exec{});
     if (::getpid() != me) ::_exit(127);  // never let a forked child run on (P4)
     if (ec) throw std::system_error(ec, "cannot start worker " + exe);
-    // Re-home the child on the pool's context: the spawn context only forks.
-    const int pid = proc.id();
+    const pid_t pid = proc.id();
     proc.detach();
+    return pid;
+}
+
+}  // namespace
+
+spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx, const std::string& exe,
+                            std::size_t max_frame, const sigset_t& signal_mask, bool fork_server) {
+    fd_pair calls, results;
+    pid_t pid = fork_server ? fork_from_server(exe, calls.r, results.w, max_frame, signal_mask) : -1;
+    if (pid <= 0) pid = exec_worker(spawn_ctx, exe, calls, results, max_frame, signal_mask);
+    // Re-home the child on the pool's context: the spawn context only forks.
     spawned_worker w{bp2::process(io.get_executor(), pid), boost::asio::writable_pipe(io),
                      boost::asio::readable_pipe(io)};
     w.calls.assign(fd_pair::take(calls.w));

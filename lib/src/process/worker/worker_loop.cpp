@@ -1,6 +1,7 @@
 // The worker process: handshake, then read a call frame, run its batches, write
 // their results, until the parent closes the call pipe. Deliberately a plain blocking loop: a
 // worker has nothing else to do, and no threads means nothing to fork-proof.
+#include <futures/detail/process/fork_server.hpp>
 #include <futures/detail/process/lost_worker.hpp>
 #include <futures/detail/process/protocol/frame.hpp>
 #include <futures/detail/process/result_frames.hpp>
@@ -98,6 +99,7 @@ int serve(const worker_args& a) {
 }  // namespace
 
 int worker_main(int argc, char** argv) {
+    if (argc >= 2 && std::strcmp(argv[1], p::fork_server_flag) == 0) return p::fork_server_main(argc, argv);
     worker_args a;
     if (!parse(argc, argv, a)) {
         detail::log_line(log_level::error,
@@ -115,7 +117,8 @@ int worker_main(int argc, char** argv) {
 }
 
 void run_worker_if_requested(int argc, char** argv) {
-    if (argc >= 2 && std::strcmp(argv[1], p::worker_flag) == 0) std::exit(worker_main(argc, argv));
+    if (argc >= 2 && (std::strcmp(argv[1], p::worker_flag) == 0 || std::strcmp(argv[1], p::fork_server_flag) == 0))
+        std::exit(worker_main(argc, argv));
 }
 
 }  // namespace futures

@@ -16,9 +16,11 @@ namespace futures::detail::process {
 class pipe_transport final : public transport {
 public:
     /// Throws std::invalid_argument if exe (empty: this executable) cannot be executed.
-    pipe_transport(io_thread& io, const std::string& exe, std::size_t max_frame);
+    /// fork_server: ask the fork server for workers when one runs for exe.
+    pipe_transport(io_thread& io, const std::string& exe, std::size_t max_frame, bool fork_server);
 
-    /// Forks and execs a worker from the I/O thread (the only thread that forks).
+    /// Forks and execs a worker from the I/O thread (the only thread that forks), or
+    /// has the fork server fork one.
     std::shared_ptr<channel> start(channel_events& events) override;
     std::string describe() const override { return exe_; }
 
@@ -27,6 +29,7 @@ private:
     boost::asio::io_context spawn_ctx_{1};  // forks only; never run (docs/boost-1.81.md, "Spawning")
     const std::string exe_;
     const std::size_t max_frame_;
+    const bool fork_server_;
 };
 
 }  // namespace futures::detail::process
