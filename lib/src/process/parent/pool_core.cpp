@@ -29,7 +29,7 @@ pool_core::pool_core(process_pool_options o)
       admission_(o.max_pending, completion_, io_, [this] { dispatcher_->pump(); }) {
     const frame_limits limits{max_workers_, checked_at_least_one(o.max_tasks_per_child, "max_tasks_per_child"),
                               max_frame_};
-    transport_ = std::make_unique<pipe_transport>(io_, o.worker_executable, max_frame_);
+    transport_ = std::make_unique<pipe_transport>(io_, o.worker_executable, max_frame_, o.shm_threshold_bytes);
     dispatcher_ = std::make_unique<dispatcher>(
         limits, worker_rules{o.max_restarts, o.break_on_worker_death, to_batch(o.initializer)}, admission_, completion_,
         io_, *transport_);

@@ -3,6 +3,7 @@
 // worker has nothing else to do, and no threads means nothing to fork-proof.
 #include <futures/detail/process/lost_worker.hpp>
 #include <futures/detail/process/protocol/frame.hpp>
+#include <futures/detail/process/protocol/shm_region.hpp>
 #include <futures/detail/process/registry.hpp>
 #include <futures/log.hpp>
 #include <futures/worker.hpp>
@@ -30,6 +31,8 @@ struct worker_args {
     int in = -1, out = -1;
     pid_t parent = 0;
     std::size_t max_frame = 0;
+    int call_region = -1, result_region = -1;  // shm_region.hpp; -1: none
+    std::size_t shm_threshold = 0;
 };
 
 bool parse(int argc, char** argv, worker_args& a) {
@@ -38,6 +41,12 @@ bool parse(int argc, char** argv, worker_args& a) {
     a.out = std::atoi(argv[3]);
     a.parent = static_cast<pid_t>(std::atoll(argv[4]));
     a.max_frame = static_cast<std::size_t>(std::strtoull(argv[5], nullptr, 10));
+    if (argc >= 9) {
+        a.call_region = std::atoi(argv[6]);
+        a.result_region = std::atoi(argv[7]);
+        a.shm_threshold = static_cast<std::size_t>(std::strtoull(argv[8], nullptr, 10));
+        if (a.call_region <= 2 || a.result_region <= 2) return false;
+    }
     return a.in > 2 && a.out > 2 && a.parent > 0 && a.max_frame > 0;
 }
 
@@ -45,11 +54,20 @@ bool parse(int argc, char** argv, worker_args& a) {
 // a batch that alone is too large has each of its results replaced by a failure
 // (the calls did run, their values are lost). The parent accepts the answer to a
 // call frame in several result frames, in order.
-void write_results(int fd, p::result_frame&& results, std::size_t max_frame) {
+void write_results(int fd, p::result_frame&& results, std::size_t max_frame, p::shm_region& region,
+                   std::size_t threshold) {
     static std::string out;  // one buffer for every frame: big frames do not fault in fresh pages each time
     out.clear();
     p::message m{std::move(results)};
     try {
+        // A large answer goes into the result region, whose pages stay mapped.
+        if (threshold && p::payload_estimate(m) >= threshold) {
+            if (auto d = region.write(m)) {
+                p::encode_shm_frame_to(out, d->offset, d->length);
+                p::write_all(fd, out);
+                return;
+            }
+        }
         p::encode_frame_to(out, m, max_frame);
         p::write_all(fd, out);
         return;
@@ -107,11 +125,22 @@ int serve(const worker_args& a) {
     ::mallopt(M_TRIM_THRESHOLD, static_cast<int>(p::kept_buffer_limit));
 
     p::write_all(a.out, p::encode_frame(p::make_hello(), a.max_frame));
+    p::shm_region calls(a.call_region, a.max_frame), results(a.result_region, a.max_frame);
     std::string buf;
     for (;;) {
         linger_for_input(a.in);
-        if (!p::read_frame(a.in, buf, a.max_frame)) break;
-        p::message m = p::decode_payload(buf);
+        bool shm = false;
+        if (!p::read_frame(a.in, buf, a.max_frame, calls.valid() ? &shm : nullptr)) break;
+        p::message m;
+        if (shm) {
+            // Decoded in place: each batch reads its arguments from the mapping, and
+            // the pages are the parent's again once every batch dropped them.
+            const auto [offset, length] = p::decode_shm_descriptor(buf);
+            auto v = calls.view({offset, length});
+            m = p::decode_payload(v.bytes, std::move(v.keep));
+        } else {
+            m = p::decode_payload(buf);
+        }
         auto* frame = std::get_if<p::call_frame>(&m);
         if (!frame) throw p::frame_error("unexpected message from the parent");
         p::result_frame rf;
@@ -124,7 +153,7 @@ int serve(const worker_args& a) {
         // What the tasks printed reaches the parent's streams before their results.
         std::cout.flush();
         std::fflush(nullptr);
-        write_results(a.out, std::move(rf), a.max_frame);
+        write_results(a.out, std::move(rf), a.max_frame, results, a.shm_threshold);
     }
     return 0;
 }
