@@ -150,7 +150,7 @@ run_consumer() {
 
 # The decoders' fuzz targets (test/fuzz), built with clang into $BUILD_DIR_ROOT/fuzz.
 FUZZ_DIR=$BUILD_DIR_ROOT/fuzz
-FUZZ_TARGETS="call_frame result_frame handshake packed"
+FUZZ_TARGETS="call_frame result_frame handshake packed shm_frame"
 build_fuzz() {
   cmake -S test/fuzz -B "$FUZZ_DIR" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
   cmake --build "$FUZZ_DIR" -j"$JOBS"
@@ -191,7 +191,7 @@ run_fuzz_smoke() {
   local t n p=0 f=0 total=0
   if build_fuzz; then
     for t in $FUZZ_TARGETS; do
-      if n=$(fuzz_one "$t" -max_total_time=7); then
+      if n=$(fuzz_one "$t" -max_total_time=6); then
         p=$((p + 1)) total=$((total + n))
       else
         f=$((f + 1))

@@ -42,9 +42,13 @@ const std::vector<bench::workload> workloads = {
      bench::process_map},
     {"pd", "process pool: gcd of seed 003, serial vs 2 worker processes", bench::process_gcd},
     {"pe", "process pool: construction to two results, vs ProcessPoolExecutor", bench::process_start},
+    {"pl", "process pool: echo of 1 KiB, 1 MiB, 16 MiB payloads, MB/s, vs ProcessPoolExecutor",
+     bench::process_payloads},
     {"m", "MPI: mpi_pool_executor vs mpi4py.futures (static mode), 3 ranks, shared memory and loopback TCP",
      bench::mpi_rows},
     // Not part of a default run: what the figures above stand on.
+    {"pl-scan", "process pool: pipe vs shared regions by payload size (how the threshold was chosen)",
+     bench::payload_threshold_scan},
     {"floors", "the machine: pipe bandwidth, memcpy, wakes, futex, page faults, exec of this binary",
      bench::machine_floors},
 };
@@ -122,7 +126,8 @@ int main(int argc, char** argv) {
     po::options_description opts("Options");
     opts.add_options()("help,h", "show this help")("quick", po::bool_switch(&cfg.quick), "small N, for a CI smoke run")(
         "repeat", po::value<int>(&cfg.repeat)->default_value(3), "repeats of each measurement (>= 1)")(
-        "only", po::value<std::string>(&only), "run one workload: a, ac, b, c, pa, pb, pc, pd, pe, m, or floors")(
+        "only", po::value<std::string>(&only),
+        "run one workload: a, ac, b, c, pa, pb, pc, pd, pe, pl, pl-scan, m, or floors")(
         "python", po::value<std::string>(&cfg.python)->default_value(default_python()),
         "the interpreter that runs the Python side of the process-pool comparisons")(
         "no-python", po::bool_switch(&no_python), "skip Python: the process-pool rows get no verdict")(
@@ -149,7 +154,8 @@ int main(int argc, char** argv) {
 
     std::vector<const bench::workload*> chosen;
     for (const auto& w : workloads)
-        if (only == w.name || (only.empty() && std::string(w.name) != "floors")) chosen.push_back(&w);
+        if (only == w.name || (only.empty() && std::string(w.name) != "floors" && std::string(w.name) != "pl-scan"))
+            chosen.push_back(&w);
     if (chosen.empty()) {
         std::cerr << "bench: no workload named '" << only << "' (try --help)\n";
         return 2;

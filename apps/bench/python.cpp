@@ -122,4 +122,13 @@ std::vector<std::string> run_python_snippet(const config& cfg, const std::string
     return out;
 }
 
+std::vector<std::string> run_python_file(const config& cfg, const std::string& path) {
+    std::vector<std::string> out;
+    if (cfg.python.empty()) return out;
+    const std::string err =
+        run_lines(shell_quote(cfg.python) + " " + shell_quote(path), [&](const std::string& l) { out.push_back(l); });
+    if (!err.empty()) std::printf("    (python %s %s)\n", path.c_str(), err.c_str());
+    return out;
+}
+
 }  // namespace bench

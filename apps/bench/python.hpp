@@ -43,5 +43,7 @@ python_figures run_rows(const std::string& shell_command);
 
 /// Runs `python -c code` and returns its stdout lines; empty if it could not run.
 std::vector<std::string> run_python_snippet(const config& cfg, const std::string& code);
+/// Runs `python path` and returns its stdout lines; empty if it could not run.
+std::vector<std::string> run_python_file(const config& cfg, const std::string& path);
 
 }  // namespace bench

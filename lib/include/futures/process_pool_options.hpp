@@ -60,6 +60,12 @@ struct process_pool_options {
     /// worker binary, workers are forked by it (a fork instead of an exec; worker.hpp).
     /// false: always relaunch the binary. Without a server this changes nothing.
     bool use_fork_server = true;
+    /// Beyond Python: a frame of at least this many bytes (estimated before encoding)
+    /// travels through a shared-memory region of its worker instead of the pipe, both
+    /// ways: the sender serializes into the region, the receiver decodes from it, and
+    /// the region's pages are reused from call to call (docs/payloads.md). 0: always
+    /// the pipe. max_frame_bytes still caps every frame.
+    std::size_t shm_threshold_bytes = detail::process::default_shm_threshold;
 };
 
 /// What process_pool_executor::stats() reports.

@@ -1,4 +1,4 @@
-// Passing the pipe ends of a worker between processes (fork_server.hpp).
+// Passing the pipe ends and shared regions of a worker between processes (fork_server.hpp).
 #include <futures/detail/process/fork_server.hpp>
 
 #include <sys/socket.h>
@@ -11,10 +11,10 @@
 namespace futures::detail::process {
 
 namespace {
-constexpr std::size_t control_bytes = CMSG_SPACE(2 * sizeof(int));
+constexpr std::size_t control_bytes = CMSG_SPACE(passed_fds * sizeof(int));
 }
 
-bool send_with_fds(int sock, const void* data, std::size_t n, const int (&fds)[2]) {
+bool send_with_fds(int sock, const void* data, std::size_t n, const int (&fds)[passed_fds]) {
     alignas(cmsghdr) char control[control_bytes] = {};
     iovec iov{const_cast<void*>(data), n};
     msghdr msg{};
@@ -33,7 +33,7 @@ bool send_with_fds(int sock, const void* data, std::size_t n, const int (&fds)[2
     return sent == static_cast<ssize_t>(n);
 }
 
-long receive_with_fds(int sock, void* data, std::size_t n, int (&fds)[2]) {
+long receive_with_fds(int sock, void* data, std::size_t n, int (&fds)[passed_fds]) {
     alignas(cmsghdr) char control[control_bytes];
     iovec iov{data, n};
     msghdr msg{};
@@ -44,17 +44,17 @@ long receive_with_fds(int sock, void* data, std::size_t n, int (&fds)[2]) {
     ssize_t got;
     do got = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
     while (got < 0 && errno == EINTR);
-    fds[0] = fds[1] = -1;
+    for (int& fd : fds) fd = -1;
     const cmsghdr* c = got > 0 ? CMSG_FIRSTHDR(&msg) : nullptr;
     if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-        int got_fds[2] = {-1, -1};
+        int got_fds[passed_fds];
         const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        std::memcpy(got_fds, CMSG_DATA(c), (count < 2 ? count : 2) * sizeof(int));
-        if (count == 2 && !(msg.msg_flags & MSG_CTRUNC)) {
-            fds[0] = got_fds[0];
-            fds[1] = got_fds[1];
+        const std::size_t kept = count < passed_fds ? count : passed_fds;
+        std::memcpy(got_fds, CMSG_DATA(c), kept * sizeof(int));
+        if (count == passed_fds && !(msg.msg_flags & MSG_CTRUNC)) {
+            std::memcpy(fds, got_fds, sizeof fds);
         } else {
-            for (std::size_t i = 0; i < count && i < 2; ++i) ::close(got_fds[i]);
+            for (std::size_t i = 0; i < kept; ++i) ::close(got_fds[i]);
         }
     }
     return got;

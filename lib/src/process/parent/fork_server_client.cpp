@@ -142,18 +142,17 @@ void start_fork_server_for(const std::string& exe) {
     s.owner = ::getpid();
 }
 
-pid_t fork_from_server(const std::string& exe, int calls_in, int results_out, std::size_t max_frame,
-                       const sigset_t& mask) {
+pid_t fork_from_server(const std::string& exe, const int (&fds)[passed_fds], std::size_t max_frame,
+                       std::size_t shm_threshold, const sigset_t& mask) {
     auto& s = state();
     std::lock_guard lk(s.m);
     // In a child of ours (the program forked), the server's workers would be our
     // parent's children, which we could not reap: relaunch instead.
     if (s.sock < 0 || s.exe != exe || s.owner != ::getpid()) return -1;
-    fork_request rq{max_frame, mask};
+    fork_request rq{max_frame, shm_threshold, mask};
     fork_note note{};
     while (next_note(s, note, 0)) {
     }  // spares reported since the last request
-    const int fds[2] = {calls_in, results_out};
     bool answered = send_with_fds(s.sock, &rq, sizeof rq, fds);
     while (answered && (answered = next_note(s, note, reply_timeout_ms)) && note.kind != fork_note::answer) {
     }

@@ -29,18 +29,20 @@ std::string describe_status(int status, std::optional<int>& code, std::optional<
     return "exit code " + std::to_string(*code);
 }
 
-// The payload length announced by the frame header at the start of d, if the
-// header is there yet; throws frame_error above the cap.
-std::optional<std::size_t> announced(std::string_view d, std::size_t max_frame) {
+// The length on the pipe announced by the frame header at the start of d, if the
+// header is there yet (a shared-memory frame's: its descriptor's); throws
+// frame_error above the cap.
+std::optional<std::size_t> announced(std::string_view d, std::size_t max_frame, bool& shm) {
     if (d.size() < frame_header_size) return std::nullopt;
     std::array<unsigned char, frame_header_size> h{};
     std::memcpy(h.data(), d.data(), h.size());
-    return decode_header(h, max_frame);
+    shm = is_shm_header(h);
+    return shm ? shm_descriptor_size : decode_header(h, max_frame);
 }
 }  // namespace
 
-pipe_channel::pipe_channel(spawned_worker s, channel_events& events, std::size_t max_frame)
-    : io_(std::move(s)), events_(events), max_frame_(max_frame), pid_(io_.proc.id()) {}
+pipe_channel::pipe_channel(spawned_worker s, channel_events& events, std::size_t max_frame, regions r)
+    : io_(std::move(s)), events_(events), max_frame_(max_frame), pid_(io_.proc.id()), shm_(std::move(r)) {}
 
 void pipe_channel::start() {
     io_.proc.async_wait([self = shared_from_this()](error_code ec, int) {
@@ -53,9 +55,16 @@ void pipe_channel::start() {
 }
 
 void pipe_channel::send(const message& m) {
-    // Straight into the output buffer, whose capacity is reused: a large frame then
-    // costs no fresh pages.
-    encode_frame_to(writing_ ? out_next_ : out_, m, max_frame_);
+    auto& out = writing_ ? out_next_ : out_;
+    // A large frame goes into the worker's call region, which keeps its pages from
+    // frame to frame; the pipe carries where it lies. If the region cannot take it
+    // now, the pipe carries it all.
+    std::optional<shm_descriptor> d;
+    if (shm_.threshold && payload_estimate(m) >= shm_.threshold) d = shm_.calls.write(m);
+    if (d)
+        encode_shm_frame_to(out, d->offset, d->length);
+    else  // straight into the output buffer, whose capacity is reused
+        encode_frame_to(out, m, max_frame_);
     if (!writing_) start_write();
 }
 
@@ -100,39 +109,50 @@ void pipe_channel::fail(std::string why) {
 
 void pipe_channel::read_next(std::size_t want) {
     char* at = in_.space(want);
-    io_.results.async_read_some(
-        asio::buffer(at, in_.room()), [self = shared_from_this()](error_code ec, std::size_t n) {
-            auto& c = *self;
-            if (ec) {
-                c.eof_ = true;
-                c.report_if_gone();
-                return;
-            }
-            c.in_.commit(n);
-            std::size_t next = read_chunk;
-            try {
-                // Every complete frame in the buffer, in order; then room for the rest of
-                // a partial one, so that it arrives in as few reads as it can.
-                // A worker's first frame is its handshake, which is tiny: a header
-                // announcing more is refused before anything is allocated for it.
-                while (auto len = announced(c.in_.data(),
-                                            c.greeted_ ? c.max_frame_ : std::min(c.max_frame_, max_handshake_frame))) {
-                    const std::size_t whole = frame_header_size + *len, have = c.in_.data().size();
-                    if (have < whole) {
-                        next = std::max(next, whole - have);
-                        break;
-                    }
-                    c.events_.on_frame(c, c.in_.data().substr(frame_header_size, *len));
-                    if (c.failed() || c.reported_) return;  // the pool gave up on it
-                    c.in_.consume(whole);
-                    c.greeted_ = true;
+    io_.results.async_read_some(asio::buffer(at, in_.room()), [self = shared_from_this()](error_code ec,
+                                                                                          std::size_t n) {
+        auto& c = *self;
+        if (ec) {
+            c.eof_ = true;
+            c.report_if_gone();
+            return;
+        }
+        c.in_.commit(n);
+        std::size_t next = read_chunk;
+        try {
+            // Every complete frame in the buffer, in order; then room for the rest of
+            // a partial one, so that it arrives in as few reads as it can.
+            // A worker's first frame is its handshake, which is tiny: a header
+            // announcing more is refused before anything is allocated for it.
+            bool shm = false;
+            while (auto len = announced(c.in_.data(),
+                                        c.greeted_ ? c.max_frame_ : std::min(c.max_frame_, max_handshake_frame), shm)) {
+                const std::size_t whole = frame_header_size + *len, have = c.in_.data().size();
+                if (have < whole) {
+                    next = std::max(next, whole - have);
+                    break;
                 }
-            } catch (const frame_error& e) {
-                c.fail(e.what());
-                return;
+                const std::string_view frame = c.in_.data().substr(frame_header_size, *len);
+                if (!shm) {
+                    c.events_.on_frame(c, frame);
+                } else {
+                    if (!c.greeted_) throw frame_error("a shared-memory frame before the handshake");
+                    // Decoded in place: the results stay in the mapping until their
+                    // futures have taken them; then the worker may reuse those pages.
+                    const auto [offset, length] = decode_shm_descriptor(frame);
+                    auto v = c.shm_.results.view({offset, length});
+                    c.events_.on_frame(c, v.bytes, std::move(v.keep));
+                }
+                if (c.failed() || c.reported_) return;  // the pool gave up on it
+                c.in_.consume(whole);
+                c.greeted_ = true;
             }
-            c.read_next(next);
-        });
+        } catch (const frame_error& e) {
+            c.fail(e.what());
+            return;
+        }
+        c.read_next(next);
+    });
 }
 
 void pipe_channel::report_if_gone() {

@@ -24,9 +24,9 @@ std::optional<call_batch> to_batch(const std::optional<task_call>& c) {
 
 pool_core::pool_core(process_pool_options o)
     : pool_core(o,
-                [exe = o.worker_executable, fork_server = o.use_fork_server](
+                [exe = o.worker_executable, shm = o.shm_threshold_bytes, fork_server = o.use_fork_server](
                     io_thread& io, std::size_t max_frame) -> std::unique_ptr<transport> {
-                    return std::make_unique<pipe_transport>(io, exe, max_frame, fork_server);
+                    return std::make_unique<pipe_transport>(io, exe, max_frame, shm, fork_server);
                 }) {}
 
 pool_core::pool_core(process_pool_options o, const transport_factory& make)

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <csignal>
@@ -25,24 +26,23 @@ namespace {
 
 namespace bp2 = boost::process::v2;
 
-// Runs first. Parent side: keeps the child's pipe ends off the close list. Child
-// side (after fork, so only async-signal-safe calls): makes those two ends survive
-// exec, and arranges for the child to die with the spawning thread, which lives as
-// long as the pool has workers. The getppid check closes the window in which the
-// parent died before prctl.
+// Runs first. Parent side: keeps the child's pipe ends and its two shared regions
+// off the close list. Child side (after fork, so only async-signal-safe calls):
+// makes those fds survive exec, and arranges for the child to die with the
+// spawning thread, which lives as long as the pool has workers. The getppid check
+// closes the window in which the parent died before prctl.
 struct protocol_fds {
-    int child_in, child_out;
+    std::array<int, 4> fds;  // call pipe, result pipe, call region, result region
     pid_t parent;
     template <class Launcher>
     bp2::error_code on_setup(Launcher& l, const bp2::filesystem::path&, const char* const*) {
-        l.fd_whitelist.push_back(child_in);
-        l.fd_whitelist.push_back(child_out);
+        for (int fd : fds) l.fd_whitelist.push_back(fd);
         return {};
     }
     template <class Launcher>
     bp2::error_code on_exec_setup(Launcher&, const bp2::filesystem::path&, const char* const*) {
-        if (::fcntl(child_in, F_SETFD, 0) != 0 || ::fcntl(child_out, F_SETFD, 0) != 0)
-            return bp2::error_code(errno, bp2::system_category());
+        for (int fd : fds)
+            if (::fcntl(fd, F_SETFD, 0) != 0) return bp2::error_code(errno, bp2::system_category());
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(0);
         return {};
@@ -185,16 +185,23 @@ namespace {
 
 // The relaunch: fork + exec of exe, with the initializers above.
 pid_t exec_worker(boost::asio::io_context& spawn_ctx, const std::string& exe, const fd_pair& calls,
-                  const fd_pair& results, std::size_t max_frame, const sigset_t& signal_mask) {
+                  const fd_pair& results, std::size_t max_frame, const sigset_t& signal_mask,
+                  const worker_regions& regions) {
     const pid_t me = ::getpid();
-    std::vector<std::string> args{worker_flag, std::to_string(calls.r), std::to_string(results.w), std::to_string(me),
-                                  std::to_string(max_frame)};
+    std::vector<std::string> args{worker_flag,
+                                  std::to_string(calls.r),
+                                  std::to_string(results.w),
+                                  std::to_string(me),
+                                  std::to_string(max_frame),
+                                  std::to_string(regions.calls),
+                                  std::to_string(regions.results),
+                                  std::to_string(regions.threshold)};
     bp2::posix::default_launcher launcher;
     bp2::error_code ec;
     // The executor overload: the context overload ignores ec in 1.81 (P3).
-    auto proc =
-        launcher(spawn_ctx.get_executor(), ec, exe, args, protocol_fds{calls.r, results.w, me}, close_inherited_fds{},
-                 std_streams_or_dev_null{}, reset_signals{&signal_mask}, reap_failed_exec{});
+    auto proc = launcher(spawn_ctx.get_executor(), ec, exe, args,
+                         protocol_fds{{calls.r, results.w, regions.calls, regions.results}, me}, close_inherited_fds{},
+                         std_streams_or_dev_null{}, reset_signals{&signal_mask}, reap_failed_exec{});
     if (::getpid() != me) ::_exit(127);  // never let a forked child run on (P4)
     if (ec) throw std::system_error(ec, "cannot start worker " + exe);
     const pid_t pid = proc.id();
@@ -205,10 +212,12 @@ pid_t exec_worker(boost::asio::io_context& spawn_ctx, const std::string& exe, co
 }  // namespace
 
 spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx, const std::string& exe,
-                            std::size_t max_frame, const sigset_t& signal_mask, bool fork_server) {
+                            std::size_t max_frame, const sigset_t& signal_mask, const worker_regions& regions,
+                            bool fork_server) {
     fd_pair calls, results;
-    pid_t pid = fork_server ? fork_from_server(exe, calls.r, results.w, max_frame, signal_mask) : -1;
-    if (pid <= 0) pid = exec_worker(spawn_ctx, exe, calls, results, max_frame, signal_mask);
+    const int passed[passed_fds] = {calls.r, results.w, regions.calls, regions.results};
+    pid_t pid = fork_server ? fork_from_server(exe, passed, max_frame, regions.threshold, signal_mask) : -1;
+    if (pid <= 0) pid = exec_worker(spawn_ctx, exe, calls, results, max_frame, signal_mask, regions);
     // Re-home the child on the pool's context: the spawn context only forks.
     spawned_worker w{bp2::process(io.get_executor(), pid), boost::asio::writable_pipe(io),
                      boost::asio::readable_pipe(io)};

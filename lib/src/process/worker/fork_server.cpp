@@ -17,6 +17,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -26,24 +28,30 @@
 namespace futures::detail::process {
 namespace {
 
-// Everything >= 3 but `a` and `b`: the server's sockets, and whatever the
-// program's static initializers opened.
-void close_all_but(int a, int b) {
-    const int lo = a < b ? a : b, hi = a < b ? b : a;
-    if (lo > 3) ::close_range(3, static_cast<unsigned>(lo) - 1, 0);
-    if (hi > lo + 1) ::close_range(static_cast<unsigned>(lo) + 1, static_cast<unsigned>(hi) - 1, 0);
-    ::close_range(static_cast<unsigned>(hi) + 1, ~0U, 0);
+// Everything >= 3 but `keep`: the server's sockets, and whatever the program's
+// static initializers opened.
+template <std::size_t N>
+void close_all_but(std::array<int, N> keep) {
+    std::sort(keep.begin(), keep.end());
+    unsigned from = 3;
+    for (int fd : keep) {
+        if (fd < 3) continue;
+        if (static_cast<unsigned>(fd) > from) ::close_range(from, static_cast<unsigned>(fd) - 1, 0);
+        from = static_cast<unsigned>(fd) + 1;
+    }
+    ::close_range(from, ~0U, 0);
 }
 
-// A worker, as if exec'd with these pipes.
-int become_worker(const fork_request& rq, const int (&fds)[2], pid_t parent) {
-    close_all_but(fds[0], fds[1]);
+// A worker, as if exec'd with these pipes and regions (spawn.hpp's argv).
+int become_worker(const fork_request& rq, const int (&fds)[passed_fds], pid_t parent) {
+    close_all_but(std::to_array(fds));
     ::pthread_sigmask(SIG_SETMASK, &rq.mask, nullptr);
     std::string in = std::to_string(fds[0]), out = std::to_string(fds[1]), pp = std::to_string(parent),
-                mf = std::to_string(rq.max_frame);
+                mf = std::to_string(rq.max_frame), cr = std::to_string(fds[2]), rr = std::to_string(fds[3]),
+                th = std::to_string(rq.shm_threshold);
     char flag[] = "--futures-worker";
-    char* argv[] = {flag, flag, in.data(), out.data(), pp.data(), mf.data(), nullptr};
-    return worker_main(6, argv);
+    char* argv[] = {flag, flag, in.data(), out.data(), pp.data(), mf.data(), cr.data(), rr.data(), th.data(), nullptr};
+    return worker_main(9, argv);
 }
 
 // CLONE_PARENT: the child is the pool's child, not ours, so the pool reaps it and
@@ -80,10 +88,10 @@ int fork_spare(spare& out, int server_sock, pid_t parent, int& status) {
     if (pid == 0) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the parent is the pool's process, as for any worker
         if (::getppid() != parent) ::_exit(0);
-        close_all_but(sv[1], server_sock);
+        close_all_but(std::array{sv[1], server_sock});
         warm_up();
         fork_request rq{};
-        int fds[2];
+        int fds[passed_fds];
         const long n = receive_with_fds(sv[1], &rq, sizeof rq, fds);
         if (n != static_cast<long>(sizeof rq) || fds[0] < 0) {
             // The server is gone, perhaps before it could report this spare: tell the
@@ -129,7 +137,7 @@ public:
         if (top_up(status)) return status;
         for (;;) {
             fork_request rq{};
-            int fds[2];
+            int fds[passed_fds];
             const long n = receive_with_fds(sock_, &rq, sizeof rq, fds);
             if (n <= 0) return 0;  // the parent is done with us
             fork_note note{fork_note::answer, -EPROTO, {}};
@@ -147,7 +155,7 @@ public:
 
 private:
     // To a spare if one takes it, else to a fresh fork. 0 in the worker.
-    long hand_over(const fork_request& rq, const int (&fds)[2], int& status) {
+    long hand_over(const fork_request& rq, const int (&fds)[passed_fds], int& status) {
         while (count_ > 0) {
             const spare s = spares_[--count_];
             const bool taken = send_with_fds(s.sock, &rq, sizeof rq, fds);

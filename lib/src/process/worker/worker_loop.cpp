@@ -4,8 +4,9 @@
 #include <futures/detail/process/fork_server.hpp>
 #include <futures/detail/process/lost_worker.hpp>
 #include <futures/detail/process/protocol/frame.hpp>
-#include <futures/detail/process/result_frames.hpp>
+#include <futures/detail/process/protocol/shm_region.hpp>
 #include <futures/detail/process/registry.hpp>
+#include <futures/detail/process/result_frames.hpp>
 #include <futures/log.hpp>
 #include <futures/worker.hpp>
 
@@ -32,6 +33,8 @@ struct worker_args {
     int in = -1, out = -1;
     pid_t parent = 0;
     std::size_t max_frame = 0;
+    int call_region = -1, result_region = -1;  // shm_region.hpp; -1: none
+    std::size_t shm_threshold = 0;
 };
 
 bool parse(int argc, char** argv, worker_args& a) {
@@ -40,11 +43,37 @@ bool parse(int argc, char** argv, worker_args& a) {
     a.out = std::atoi(argv[3]);
     a.parent = static_cast<pid_t>(std::atoll(argv[4]));
     a.max_frame = static_cast<std::size_t>(std::strtoull(argv[5], nullptr, 10));
+    if (argc >= 9) {
+        a.call_region = std::atoi(argv[6]);
+        a.result_region = std::atoi(argv[7]);
+        a.shm_threshold = static_cast<std::size_t>(std::strtoull(argv[8], nullptr, 10));
+        if (a.call_region <= 2 || a.result_region <= 2) return false;
+    }
     return a.in > 2 && a.out > 2 && a.parent > 0 && a.max_frame > 0;
 }
 
-// What the answer to one call frame becomes: result_frames.hpp.
-void write_results(int fd, p::result_frame&& results, std::size_t max_frame) {
+// What the answer to one call frame becomes: a large one goes into the result
+// region, whose pages stay mapped; the rest, or one the region cannot take now,
+// down the pipe (result_frames.hpp splits what exceeds the cap).
+void write_results(int fd, p::result_frame&& results, std::size_t max_frame, p::shm_region& region,
+                   std::size_t threshold) {
+    if (threshold) {
+        p::message m{std::move(results)};
+        if (p::payload_estimate(m) >= threshold) {
+            try {
+                if (auto d = region.write(m)) {
+                    static std::string out;
+                    out.clear();
+                    p::encode_shm_frame_to(out, d->offset, d->length);
+                    p::write_all(fd, out);
+                    return;
+                }
+            } catch (const p::frame_error&) {
+                // above the cap: the pipe path below splits it per batch
+            }
+        }
+        results = std::move(std::get<p::result_frame>(m));
+    }
     p::emit_result_frames(std::move(results), max_frame, [fd](std::string& frame) { p::write_all(fd, frame); });
 }
 
@@ -74,11 +103,22 @@ int serve(const worker_args& a) {
     ::mallopt(M_TRIM_THRESHOLD, static_cast<int>(p::kept_buffer_limit));
 
     p::write_all(a.out, p::encode_frame(p::make_hello(), a.max_frame));
+    p::shm_region calls(a.call_region, a.max_frame), results(a.result_region, a.max_frame);
     std::string buf;
     for (;;) {
         linger_for_input(a.in);
-        if (!p::read_frame(a.in, buf, a.max_frame)) break;
-        p::message m = p::decode_payload(buf);
+        bool shm = false;
+        if (!p::read_frame(a.in, buf, a.max_frame, calls.valid() ? &shm : nullptr)) break;
+        p::message m;
+        if (shm) {
+            // Decoded in place: each batch reads its arguments from the mapping, and
+            // the pages are the parent's again once every batch dropped them.
+            const auto [offset, length] = p::decode_shm_descriptor(buf);
+            auto v = calls.view({offset, length});
+            m = p::decode_payload(v.bytes, std::move(v.keep));
+        } else {
+            m = p::decode_payload(buf);
+        }
         auto* frame = std::get_if<p::call_frame>(&m);
         if (!frame) throw p::frame_error("unexpected message from the parent");
         p::result_frame rf;
@@ -91,7 +131,7 @@ int serve(const worker_args& a) {
         // What the tasks printed reaches the parent's streams before their results.
         std::cout.flush();
         std::fflush(nullptr);
-        write_results(a.out, std::move(rf), a.max_frame);
+        write_results(a.out, std::move(rf), a.max_frame, results, a.shm_threshold);
     }
     return 0;
 }

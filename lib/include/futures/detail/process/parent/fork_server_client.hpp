@@ -7,18 +7,20 @@
 #include <cstddef>
 #include <string>
 
+#include <futures/detail/process/fork_server.hpp>
+
 namespace futures::detail::process {
 
 /// Starts the server for the worker binary `exe` (an absolute path) unless one runs.
 /// Throws std::system_error if it cannot be started.
 void start_fork_server_for(const std::string& exe);
 
-/// A worker forked by the server for `exe`, on the pipe ends `calls_in` and
-/// `results_out` (which stay open here), running with `mask`: its pid, a child of
+/// A worker forked by the server for `exe`, on fds (fork_server.hpp's passed_fds:
+/// pipe ends and regions, which stay open here), running with `mask`: its pid, a child of
 /// this process. -1 if no server runs for `exe`, or if it failed (it is then given
 /// up, and the caller spawns instead). Thread-safe; blocks for the round trip.
-pid_t fork_from_server(const std::string& exe, int calls_in, int results_out, std::size_t max_frame,
-                       const sigset_t& mask);
+pid_t fork_from_server(const std::string& exe, const int (&fds)[passed_fds], std::size_t max_frame,
+                       std::size_t shm_threshold, const sigset_t& mask);
 
 /// The server's pid, -1 if none runs (for tests).
 pid_t fork_server_pid();

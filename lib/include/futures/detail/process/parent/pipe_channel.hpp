@@ -13,6 +13,7 @@
 #include <futures/detail/process/parent/spawn.hpp>
 #include <futures/detail/process/parent/transport.hpp>
 #include <futures/detail/process/protocol/limits.hpp>
+#include <futures/detail/process/protocol/shm_region.hpp>
 
 namespace futures::detail::process {
 
@@ -56,7 +57,13 @@ private:
 
 class pipe_channel final : public channel, public std::enable_shared_from_this<pipe_channel> {
 public:
-    pipe_channel(spawned_worker s, channel_events& events, std::size_t max_frame);
+    /// The worker's shared regions: frames of `threshold` bytes or more go through
+    /// `calls`, and the worker may answer through `results` (docs/payloads.md).
+    struct regions {
+        shm_region calls, results;
+        std::size_t threshold = 0;
+    };
+    pipe_channel(spawned_worker s, channel_events& events, std::size_t max_frame, regions r);
     /// Starts reading and watching for the worker's exit.
     void start();
 
@@ -79,6 +86,7 @@ private:
     const std::size_t max_frame_;
     const pid_t pid_;
 
+    regions shm_;
     read_buffer in_;
     std::string out_;       // being written (kept alive for async_write)
     std::string out_next_;  // frames queued behind it

@@ -22,14 +22,23 @@ struct spawned_worker {
     boost::asio::readable_pipe results;  // worker -> parent
 };
 
-/// Starts `exe --futures-worker <call fd> <result fd> <parent pid> <max frame>`.
+/// The shared regions a worker inherits (shm_region.hpp) and the frame size from
+/// which frames travel through them (0: never).
+struct worker_regions {
+    int calls = -1, results = -1;
+    std::size_t threshold = 0;
+};
+
+/// Starts `exe --futures-worker <call fd> <result fd> <parent pid> <max frame>
+/// <call region fd> <result region fd> <shm threshold>`.
 /// Must run on the thread that owns spawn_ctx (never run, never shared), with
 /// every signal blocked; the child execs with default signal handlers and
 /// `signal_mask`. The returned objects live on io. Throws std::system_error if
 /// the start fails. fork_server: ask the fork server first (fork_server_client.hpp);
 /// the same pipes and arguments, a fork of the server instead of an exec.
 spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx, const std::string& exe,
-                            std::size_t max_frame, const sigset_t& signal_mask, bool fork_server = false);
+                            std::size_t max_frame, const sigset_t& signal_mask, const worker_regions& regions,
+                            bool fork_server = false);
 
 /// This executable's path, for relaunching it as a worker.
 std::string self_executable();

@@ -30,8 +30,10 @@ class channel;
 class channel_events {
 public:
     /// A whole frame arrived (its payload: one encoded message). If the handler
-    /// failed the channel, nothing more is read from it.
-    virtual void on_frame(channel& from, std::string_view payload) = 0;
+    /// failed the channel, nothing more is read from it. The payload is valid
+    /// during the call; if `keep` is set, for as long as `keep` lives (the decoded
+    /// message may then point into it instead of copying: a shared region's frame).
+    virtual void on_frame(channel& from, std::string_view payload, std::shared_ptr<const void> keep = {}) = 0;
     /// The worker is gone: it ended AND every frame it sent was delivered, so
     /// answers written just before a death still count. Reported once, last.
     virtual void on_lost(channel& from, const worker_loss& loss) = 0;

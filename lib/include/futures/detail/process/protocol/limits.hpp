@@ -12,4 +12,8 @@ constexpr std::size_t default_max_frame = std::size_t(1) << 30;
 /// given back once used, so one huge frame does not pin its size for good.
 constexpr std::size_t kept_buffer_limit = std::size_t(64) << 20;
 
+/// Default process_pool_options::shm_threshold_bytes: from this frame size on,
+/// shared memory beats the pipe (docs/payloads.md has the measurements).
+constexpr std::size_t default_shm_threshold = std::size_t(256) << 10;
+
 }  // namespace futures::detail::process
