@@ -84,7 +84,8 @@ int zombie_children() {
         if (pid <= 0) continue;
         const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
         const auto close = stat.rfind(')');
-        if (close != std::string::npos && stat.size() > close + 2 && stat[close + 2] == 'Z' && parent_of(pid) == ::getpid())
+        if (close != std::string::npos && stat.size() > close + 2 && stat[close + 2] == 'Z' &&
+            parent_of(pid) == ::getpid())
             ++n;
     }
     ::closedir(d);
@@ -132,24 +133,29 @@ BOOST_AUTO_TEST_CASE(workers_are_forked_by_the_server_as_children_of_this_proces
     BOOST_TEST(argv1(relaunched.submit(get_pid_task).result(deadline)) == futures::detail::process::worker_flag);
 }
 
-BOOST_AUTO_TEST_CASE(forked_workers_inherit_only_their_protocol_pipes) {
+BOOST_AUTO_TEST_CASE(forked_workers_inherit_only_their_protocol_pipes_and_regions) {
     int probe = ::memfd_create("futures-fd-probe", 0);  // no CLOEXEC, opened after the server
     BOOST_REQUIRE(probe >= 0);
     process_pool_executor pool(1);
-    int std_fds = 0, pipes = 0;
+    int std_fds = 0, pipes = 0, regions = 0;
     for (const auto& e : pool.submit(list_fds_task).result(deadline)) {
         BOOST_TEST_CONTEXT("worker fd " << e) {
             if (std::atoi(e.c_str()) <= 2) {
                 ++std_fds;
                 continue;
             }
-            BOOST_TEST(e.find(" -> pipe:[") != std::string::npos);
             BOOST_TEST(e.find("probe") == std::string::npos);
+            if (e.find(" -> /memfd:futures-payload") != std::string::npos) {
+                ++regions;  // its shared-memory regions, one per direction
+                continue;
+            }
+            BOOST_TEST(e.find(" -> pipe:[") != std::string::npos);
             ++pipes;
         }
     }
     BOOST_TEST(std_fds == 3);
     BOOST_TEST(pipes == 2);
+    BOOST_TEST(regions == 2);
     ::close(probe);
 }
 
@@ -216,6 +222,19 @@ BOOST_AUTO_TEST_CASE(killing_the_parent_leaves_neither_workers_nor_server_behind
     }
     ::close(in[1]);
     ::close(out[0]);
+}
+
+// Payloads past the shared-memory threshold use regions the fork server passed on
+// with the pipes: both directions, in a forked worker.
+BOOST_AUTO_TEST_CASE(forked_workers_carry_large_payloads_through_their_regions) {
+    futures::process_pool_options o;
+    o.max_workers = 1;
+    o.shm_threshold_bytes = 64 << 10;
+    process_pool_executor pool(o);
+    const std::string big(3 << 20, 'x');
+    auto f = pool.submit(echo_string_task, big);
+    BOOST_TEST(argv1(pool.submit(get_pid_task).result(deadline)) == futures::detail::process::fork_server_flag);
+    BOOST_TEST(f.result(deadline) == big);
 }
 
 // Last: it stops this process's server.
