@@ -16,7 +16,7 @@ namespace futures::detail::process {
 class pipe_transport final : public transport {
 public:
     /// Throws std::invalid_argument if exe (empty: this executable) cannot be executed.
-    pipe_transport(io_thread& io, const std::string& exe, std::size_t max_frame);
+    pipe_transport(io_thread& io, const std::string& exe, std::size_t max_frame, channel_deadlines deadlines);
 
     /// Forks and execs a worker from the I/O thread (the only thread that forks).
     std::shared_ptr<channel> start(channel_events& events) override;
@@ -27,6 +27,7 @@ private:
     boost::asio::io_context spawn_ctx_{1};  // forks only; never run (docs/boost-1.81.md, "Spawning")
     const std::string exe_;
     const std::size_t max_frame_;
+    const channel_deadlines deadlines_;
 };
 
 }  // namespace futures::detail::process
