@@ -13,6 +13,9 @@
 #   bash cmake/run.sh fuzz             every decoder's libFuzzer target (test/fuzz),
 #                                      FUZZ_RUNS executions each (default 2,500,000:
 #                                      10 million in all)
+#   bash cmake/run.sh soak [N]         release build, then N process-pool calls (default
+#                                      1,000,000) while workers are SIGKILLed at random;
+#                                      prints the counts (test/process/test_process_soak.cpp)
 # Environment: BUILD_DIR_ROOT (default: build, relative to the repo root);
 #   FUTURES_SANITIZER_TESTS, a ctest -R regex limiting the two sanitizer runs
 #   (default: every test). Extra TSAN_/ASAN_/UBSAN_OPTIONS are appended to ours;
@@ -284,5 +287,11 @@ case $cmd in
     install_packages $FUZZ_PACKAGES
     run_fuzz
     ;;
-  *) die "usage: bash cmake/run.sh {demo|bench|serve-bench|test|fuzz} [args...]" ;;
+  soak)
+    [[ ${1:-1} =~ ^[1-9][0-9]*$ ]] || die "soak: N must be a positive number of calls, not '$1'"
+    install_packages
+    build release "$RELEASE_DIR" --target test_process_soak
+    FUTURES_SOAK_CALLS=${1:-1000000} exec "$RELEASE_DIR/test/test_process_soak" --report_level=short --color_output=no
+    ;;
+  *) die "usage: bash cmake/run.sh {demo|bench|serve-bench|test|fuzz|soak} [args...]" ;;
 esac

@@ -2,6 +2,7 @@
 // process_pool_executor's options and the counters its stats() reports: a header of
 // their own, so that the pool's compiled core reads them without the executor's
 // templates.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -44,8 +45,9 @@ struct process_pool_options {
     /// Python's behaviour: the first worker death breaks the whole pool.
     bool break_on_worker_death = false;
     /// Hard cap on one frame (the calls sent to a worker at once, or their results),
-    /// both directions. Below 4096 or above 2^32 - 1 (the frame header's 32 bits)
-    /// throws std::invalid_argument.
+    /// both directions. Default 1 GiB: memory is spent on bytes that arrive, not on
+    /// what a header claims. Below 4096 or above 2^32 - 1 (the frame header's 32
+    /// bits) throws std::invalid_argument.
     std::size_t max_frame_bytes = detail::process::default_max_frame;
     /// Beyond Python: where futures complete (results are deserialized, done-callbacks
     /// and executor-less then() continuations run), e.g. the executor of the program's
@@ -66,6 +68,21 @@ struct process_pool_options {
     /// the region's pages are reused from call to call (docs/payloads.md). 0: always
     /// the pipe. max_frame_bytes still caps every frame.
     std::size_t shm_threshold_bytes = detail::process::default_shm_threshold;
+
+    // Deadlines on silent workers (beyond Python, whose pool waits forever).
+    /// Once part of a frame from a worker has arrived, the pool waits at most this
+    /// long for more of it: a worker that stops halfway through a frame (a frozen
+    /// process, a stray write into its pipe) is then killed, and the calls it was
+    /// running fail with terminated_worker_error ("stopped halfway through a
+    /// frame"); the worker is replaced and shutdown() does not wait on it. Measured
+    /// from the last bytes that arrived, so a large frame on a slow machine is not
+    /// cut short. Below 1 ms throws std::invalid_argument.
+    std::chrono::milliseconds frame_timeout{std::chrono::seconds(30)};
+    /// A new worker that has not sent its handshake after this long (its main()
+    /// blocks before run_worker_if_requested(), or the worker executable is not one)
+    /// breaks the pool: pending and later calls fail with broken_process_pool, which
+    /// says so. Below 1 ms throws std::invalid_argument.
+    std::chrono::milliseconds handshake_timeout{std::chrono::seconds(60)};
 };
 
 /// What process_pool_executor::stats() reports.

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -41,8 +42,15 @@ std::optional<std::size_t> announced(std::string_view d, std::size_t max_frame, 
 }
 }  // namespace
 
-pipe_channel::pipe_channel(spawned_worker s, channel_events& events, std::size_t max_frame, regions r)
-    : io_(std::move(s)), events_(events), max_frame_(max_frame), pid_(io_.proc.id()), shm_(std::move(r)) {}
+pipe_channel::pipe_channel(spawned_worker s, channel_events& events, std::size_t max_frame, channel_deadlines deadlines,
+                           regions r)
+    : io_(std::move(s)),
+      events_(events),
+      max_frame_(max_frame),
+      pid_(io_.proc.id()),
+      deadlines_(deadlines),
+      deadline_(io_.results.get_executor()),
+      shm_(std::move(r)) {}
 
 void pipe_channel::start() {
     io_.proc.async_wait([self = shared_from_this()](error_code ec, int) {
@@ -51,7 +59,50 @@ void pipe_channel::start() {
         if (ec) self->protocol_error_ = "waiting for the worker failed: " + ec.message();
         self->report_if_gone();
     });
+    arm(deadlines_.handshake);
     read_next();
+}
+
+void pipe_channel::arm(std::chrono::steady_clock::duration after) {
+    armed_ = true;
+    deadline_.expires_after(after);
+    deadline_.async_wait([self = shared_from_this()](error_code ec) {
+        if (!ec) self->on_deadline();  // else cancelled: greeted, or gone
+    });
+}
+
+void pipe_channel::watch_partial_frame() {
+    progress_ = std::chrono::steady_clock::now();
+    if (greeted_ && !armed_ && !in_.data().empty()) arm(deadlines_.frame);
+}
+
+void pipe_channel::on_deadline() {
+    armed_ = false;
+    if (reported_ || eof_) return;
+    const auto ms = [](auto d) {
+        return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+    };
+    if (!greeted_) {
+        no_handshake_ = true;
+        fail("it sent no handshake within " + ms(deadlines_.handshake) + " ms");
+        return;
+    }
+    if (in_.data().empty()) return;  // that frame completed; the next partial one arms again
+    // Bytes waiting in the pipe mean this thread was busy, not that the worker stopped.
+    const auto quiet = std::chrono::steady_clock::now() - progress_;
+    int waiting = 0;
+    if (quiet < deadlines_.frame || (::ioctl(io_.results.native_handle(), FIONREAD, &waiting) == 0 && waiting > 0)) {
+        arm(quiet < deadlines_.frame ? deadlines_.frame - quiet : deadlines_.frame);
+        return;
+    }
+    std::string of;
+    try {
+        bool shm = false;
+        if (auto len = announced(in_.data(), max_frame_, shm)) of = " of " + std::to_string(frame_header_size + *len);
+    } catch (const frame_error&) {
+    }
+    fail("it stopped halfway through a frame (" + std::to_string(in_.data().size()) + of +
+         " bytes arrived, then nothing for " + ms(quiet) + " ms)");
 }
 
 void pipe_channel::send(const message& m) {
@@ -87,13 +138,20 @@ void pipe_channel::start_write() {
         if (!self->out_next_.empty()) {
             std::swap(self->out_, self->out_next_);
             self->start_write();
+        } else if (self->closing_) {
+            error_code ignored;
+            self->io_.calls.close(ignored);
         }
     });
 }
 
 void pipe_channel::close() {
-    error_code ec;
-    io_.calls.close(ec);  // EOF: the worker leaves its loop and exits 0
+    if (closing_) return;
+    closing_ = true;
+    // The stop message, then EOF once it is written. The message is what stops the
+    // worker: a child the program forked without exec holds a copy of this pipe's
+    // write end, so EOF may never come while that child lives (messages.hpp).
+    send(message{call_frame{}});
 }
 
 void pipe_channel::kill(int sig) {
@@ -129,7 +187,9 @@ void pipe_channel::read_next(std::size_t want) {
                                         c.greeted_ ? c.max_frame_ : std::min(c.max_frame_, max_handshake_frame), shm)) {
                 const std::size_t whole = frame_header_size + *len, have = c.in_.data().size();
                 if (have < whole) {
-                    next = std::max(next, whole - have);
+                    // Room grows with what has arrived, not with what the header
+                    // claims: a header that lies costs no memory.
+                    next = std::max(next, std::min(whole - have, have));
                     break;
                 }
                 const std::string_view frame = c.in_.data().substr(frame_header_size, *len);
@@ -145,12 +205,17 @@ void pipe_channel::read_next(std::size_t want) {
                 }
                 if (c.failed() || c.reported_) return;  // the pool gave up on it
                 c.in_.consume(whole);
-                c.greeted_ = true;
+                if (!c.greeted_) {
+                    c.greeted_ = true;
+                    c.deadline_.cancel();
+                    c.armed_ = false;
+                }
             }
         } catch (const frame_error& e) {
             c.fail(e.what());
             return;
         }
+        c.watch_partial_frame();
         c.read_next(next);
     });
 }
@@ -158,7 +223,9 @@ void pipe_channel::read_next(std::size_t want) {
 void pipe_channel::report_if_gone() {
     if (!exited_ || !eof_ || reported_) return;
     reported_ = true;
+    deadline_.cancel();  // an armed timer would keep the I/O thread's loop alive
     worker_loss loss;
+    loss.no_handshake = no_handshake_;
     loss.how = describe_status(status_, loss.code, loss.sig);
     loss.protocol_error = protocol_error_;
     events_.on_lost(*this, loss);

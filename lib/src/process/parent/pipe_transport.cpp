@@ -5,11 +5,12 @@
 
 namespace futures::detail::process {
 
-pipe_transport::pipe_transport(io_thread& io, const std::string& exe, std::size_t max_frame, std::size_t shm_threshold,
-                               bool fork_server)
+pipe_transport::pipe_transport(io_thread& io, const std::string& exe, std::size_t max_frame,
+                               channel_deadlines deadlines, std::size_t shm_threshold, bool fork_server)
     : io_(io),
       exe_(resolve_worker_executable(exe)),
       max_frame_(max_frame),
+      deadlines_(deadlines),
       shm_threshold_(shm_threshold),
       fork_server_(fork_server) {}
 
@@ -19,7 +20,7 @@ std::shared_ptr<channel> pipe_transport::start(channel_events& events) {
     const worker_regions regions{calls.fd(), results.fd(), shm_threshold_};
     auto c = std::make_shared<pipe_channel>(
         spawn_worker(io_.context(), spawn_ctx_, exe_, max_frame_, io_.start_mask(), regions, fork_server_), events,
-        max_frame_, pipe_channel::regions{std::move(calls), std::move(results), shm_threshold_});
+        max_frame_, deadlines_, pipe_channel::regions{std::move(calls), std::move(results), shm_threshold_});
     c->start();
     return c;
 }

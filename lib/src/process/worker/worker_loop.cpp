@@ -1,5 +1,5 @@
 // The worker process: handshake, then read a call frame, run its batches, write
-// their results, until the parent closes the call pipe. Deliberately a plain blocking loop: a
+// their results, until the parent sends the stop message or closes the call pipe. Deliberately a plain blocking loop: a
 // worker has nothing else to do, and no threads means nothing to fork-proof.
 #include <futures/detail/process/fork_server.hpp>
 #include <futures/detail/process/lost_worker.hpp>
@@ -121,6 +121,7 @@ int serve(const worker_args& a) {
         }
         auto* frame = std::get_if<p::call_frame>(&m);
         if (!frame) throw p::frame_error("unexpected message from the parent");
+        if (frame->batches.empty()) break;  // the stop message (messages.hpp)
         p::result_frame rf;
         rf.batches.reserve(frame->batches.size());
         for (auto& b : frame->batches) {

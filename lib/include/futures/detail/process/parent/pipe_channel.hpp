@@ -4,11 +4,14 @@
 // drained) reported once. I/O thread only; async handlers hold a shared_ptr, so a
 // handler that completes after the pool forgot the worker still finds it alive.
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include <futures/detail/process/parent/spawn.hpp>
 #include <futures/detail/process/parent/transport.hpp>
@@ -63,7 +66,8 @@ public:
         shm_region calls, results;
         std::size_t threshold = 0;
     };
-    pipe_channel(spawned_worker s, channel_events& events, std::size_t max_frame, regions r);
+    pipe_channel(spawned_worker s, channel_events& events, std::size_t max_frame, channel_deadlines deadlines,
+                 regions r);
     /// Starts reading and watching for the worker's exit.
     void start();
 
@@ -80,23 +84,36 @@ private:
     void read_next(std::size_t want = read_chunk);
     void start_write();
     void report_if_gone();
+    void watch_partial_frame();
+    void arm(std::chrono::steady_clock::duration after);
+    void on_deadline();
 
     spawned_worker io_;
     channel_events& events_;
     const std::size_t max_frame_;
     const pid_t pid_;
+    const channel_deadlines deadlines_;
+
+    // One timer: first the handshake's deadline, then, while part of a frame is
+    // buffered, the frame's (checked lazily when it fires: arming it per frame would
+    // cost the hot path a timer update each).
+    boost::asio::steady_timer deadline_;
+    bool armed_ = false;
+    std::chrono::steady_clock::time_point progress_{};  // the last read that brought bytes
 
     regions shm_;
     read_buffer in_;
     std::string out_;       // being written (kept alive for async_write)
     std::string out_next_;  // frames queued behind it
     bool writing_ = false;
+    bool closing_ = false;  // the stop message was sent: the pipe closes once it is written
 
     // Gone once the process was reaped AND its result pipe drained: results written
     // just before exiting still complete their futures.
     bool exited_ = false;
     bool eof_ = false;
-    bool greeted_ = false;  // its first frame (the handshake) has arrived
+    bool greeted_ = false;       // its first frame (the handshake) has arrived
+    bool no_handshake_ = false;  // failed for not greeting in time
     bool reported_ = false;
     int status_ = 0;              // raw waitpid status
     std::string protocol_error_;  // why we killed it, if we did

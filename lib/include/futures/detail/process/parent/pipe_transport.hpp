@@ -18,8 +18,8 @@ public:
     /// Throws std::invalid_argument if exe (empty: this executable) cannot be executed.
     /// Frames of shm_threshold bytes or more travel through shared memory (0: never).
     /// fork_server: ask the fork server for workers when one runs for exe.
-    pipe_transport(io_thread& io, const std::string& exe, std::size_t max_frame, std::size_t shm_threshold,
-                   bool fork_server);
+    pipe_transport(io_thread& io, const std::string& exe, std::size_t max_frame, channel_deadlines deadlines,
+                   std::size_t shm_threshold, bool fork_server);
 
     /// Forks and execs a worker from the I/O thread (the only thread that forks), or
     /// has the fork server fork one.
@@ -31,6 +31,7 @@ private:
     boost::asio::io_context spawn_ctx_{1};  // forks only; never run (docs/boost-1.81.md, "Spawning")
     const std::string exe_;
     const std::size_t max_frame_;
+    const channel_deadlines deadlines_;
     const std::size_t shm_threshold_;
     const bool fork_server_;
 };

@@ -5,6 +5,8 @@
 namespace futures::detail::process {
 
 /// Default cap on one frame's payload (process_pool_options::max_frame_bytes).
+/// Generous on purpose: a header that claims more than arrives costs no memory (the
+/// reader grows with the bytes) and no wedge (frame_timeout); docs/design.md, "The cap".
 constexpr std::size_t default_max_frame = std::size_t(1) << 30;
 
 /// A buffer that carries frames keeps its memory for the next frame (fresh pages
