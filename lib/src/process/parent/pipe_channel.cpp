@@ -159,6 +159,7 @@ void pipe_channel::kill(int sig) {
 }
 
 void pipe_channel::fail(std::string why) {
+    failed_ = true;
     if (protocol_error_.empty()) protocol_error_ = std::move(why);
     kill(SIGKILL);
     eof_ = true;  // nothing more is read from it

@@ -75,7 +75,7 @@ public:
     void close() override;
     void kill(int sig) override;
     void fail(std::string why) override;
-    bool failed() const noexcept override { return !protocol_error_.empty(); }
+    bool failed() const noexcept override { return failed_; }
     bool running() const noexcept override { return !exited_; }
     pid_t pid() const noexcept override { return pid_; }
 
@@ -117,6 +117,10 @@ private:
     bool reported_ = false;
     int status_ = 0;              // raw waitpid status
     std::string protocol_error_;  // why we killed it, if we did
+    // fail() only: a failed write also kills the worker and says why, but its pipe is
+    // still read to EOF, so that the answers it wrote before it died count and its
+    // loss is reported (stopping the reads there left its calls pending for good).
+    bool failed_ = false;
 };
 
 }  // namespace futures::detail::process
