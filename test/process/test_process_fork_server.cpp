@@ -189,19 +189,13 @@ BOOST_AUTO_TEST_CASE(forked_workers_have_the_signal_state_of_relaunched_ones) {
 // workers with nothing blocked, so terminate_workers() can end them.
 BOOST_AUTO_TEST_CASE(forked_workers_start_with_nothing_blocked_whatever_the_submitter_blocked) {
     std::string state;
-    std::thread t([&] {
-        sigset_t s;
-        ::sigemptyset(&s);
-        ::sigaddset(&s, SIGTERM);
-        ::sigaddset(&s, SIGINT);
-        ::pthread_sigmask(SIG_BLOCK, &s, nullptr);
+    ptest::with_term_blocked([&] {
         process_pool_executor pool(1);
         auto f = pool.submit(signal_state_task);
         state = f.result(deadline);
         const pid_t w = pool.worker_pids().at(0);
         BOOST_TEST(argv1(w) == futures::detail::process::fork_server_flag);
     });
-    t.join();
     std::string blocked;
     std::istringstream(state) >> blocked;
     BOOST_TEST(blocked == "0000000000000000");
