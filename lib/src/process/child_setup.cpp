@@ -17,6 +17,10 @@ void reset_worker_signals() noexcept {
         ::sigemptyset(&sa.sa_mask);
         ::sigaction(s, &sa, nullptr);
     }
+    unblock_all_signals();
+}
+
+void unblock_all_signals() noexcept {
     sigset_t none;
     ::sigemptyset(&none);
     ::pthread_sigmask(SIG_SETMASK, &none, nullptr);

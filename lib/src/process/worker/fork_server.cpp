@@ -46,8 +46,9 @@ void close_all_but(std::array<int, N> keep) {
 // A worker, as if exec'd with these pipes and regions (spawn.hpp's argv).
 int become_worker(const fork_request& rq, const int (&fds)[passed_fds], pid_t parent) {
     close_all_but(std::to_array(fds));
-    // As an exec'd worker (spawn.cpp): default handlers, nothing blocked, the cap.
-    reset_worker_signals();
+    // As an exec'd worker (spawn.cpp): nothing blocked, the cap (handlers: see
+    // unblock_all_signals()).
+    unblock_all_signals();
     if (const int e = cap_address_space(rq.address_space)) return 128 + e;
     std::string in = std::to_string(fds[0]), out = std::to_string(fds[1]), pp = std::to_string(parent),
                 mf = std::to_string(rq.max_frame), cr = std::to_string(fds[2]), rr = std::to_string(fds[3]),

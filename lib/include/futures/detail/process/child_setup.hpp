@@ -14,6 +14,12 @@ namespace futures::detail::process {
 /// an asio::signal_set).
 void reset_worker_signals() noexcept;
 
+/// The last step of reset_worker_signals() alone: an empty signal mask. For a
+/// worker forked by the fork server, whose handlers are already those of a fresh
+/// start (the server was spawned with default handlers, then ran the same start-up
+/// as an exec'd worker: a sanitizer's handlers, say), so only the mask is reset.
+void unblock_all_signals() noexcept;
+
 /// RLIMIT_AS to `bytes` (process_pool_options::worker_address_space_bytes); 0: no
 /// change. Returns errno on failure, 0 on success.
 int cap_address_space(std::size_t bytes) noexcept;
