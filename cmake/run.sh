@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Entry points used by the README and CI:
-#   bash cmake/run.sh demo  [args...]  release build, then run apps/demo with args
+#   bash cmake/run.sh demo  [args...]  release build, then run apps/demo with args; without
+#                                      args (or with --mpi alone) also apps/demo_mpi on 3 MPI ranks
 #   bash cmake/run.sh bench [args...]  release build, then run apps/bench with args
 #   bash cmake/run.sh serve-bench [args...]
 #                                      release build of apps/offload_server, then its
@@ -12,6 +13,9 @@
 #   bash cmake/run.sh fuzz             every decoder's libFuzzer target (test/fuzz),
 #                                      FUZZ_RUNS executions each (default 2,500,000:
 #                                      10 million in all)
+#   bash cmake/run.sh soak [N]         release build, then N process-pool calls (default
+#                                      1,000,000) while workers are SIGKILLed at random;
+#                                      prints the counts (test/process/test_process_soak.cpp)
 # Environment: BUILD_DIR_ROOT (default: build, relative to the repo root);
 #   FUTURES_SANITIZER_TESTS, a ctest -R regex limiting the two sanitizer runs
 #   (default: every test). Extra TSAN_/ASAN_/UBSAN_OPTIONS are appended to ours;
@@ -21,10 +25,13 @@ set -euo pipefail
 # Everything a fresh Debian 12 needs; add packages here.
 PACKAGES="g++ cmake make ccache ninja-build libboost1.81-dev libboost-test1.81-dev
   libboost-serialization1.81-dev libboost-stacktrace1.81-dev libboost-filesystem1.81-dev
-  libboost-program-options1.81-dev pkg-config"
+  libboost-program-options1.81-dev pkg-config
+  openmpi-bin libopenmpi-dev libboost-mpi1.81-dev"
 # Only for `bench`: Debian's python3 runs ../shared/bench/python_anchors.py (which
-# imports joblib) for the process-pool comparisons.
-BENCH_PACKAGES="python3 python3-joblib"
+# imports joblib) for the process-pool comparisons, and mpi4py.futures for the MPI rows;
+# oneTBB is the (ac) row's second thread-pool peer (the library never links it).
+# The MPI packages above build futures::mpi and run its tests under mpiexec.
+BENCH_PACKAGES="python3 python3-joblib python3-mpi4py libtbb-dev"
 # Only for `serve-bench`: the HTTP load generator (wrk2, with its rate option, is
 # not in Debian; plain wrk's --latency gives the percentiles).
 SERVE_BENCH_PACKAGES="wrk"
@@ -146,7 +153,7 @@ run_consumer() {
 
 # The decoders' fuzz targets (test/fuzz), built with clang into $BUILD_DIR_ROOT/fuzz.
 FUZZ_DIR=$BUILD_DIR_ROOT/fuzz
-FUZZ_TARGETS="call_frame result_frame handshake packed"
+FUZZ_TARGETS="call_frame result_frame handshake packed shm_frame"
 build_fuzz() {
   cmake -S test/fuzz -B "$FUZZ_DIR" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
   cmake --build "$FUZZ_DIR" -j"$JOBS"
@@ -187,7 +194,7 @@ run_fuzz_smoke() {
   local t n p=0 f=0 total=0
   if build_fuzz; then
     for t in $FUZZ_TARGETS; do
-      if n=$(fuzz_one "$t" -max_total_time=7); then
+      if n=$(fuzz_one "$t" -max_total_time=6); then
         p=$((p + 1)) total=$((total + n))
       else
         f=$((f + 1))
@@ -209,6 +216,10 @@ run_tests() {
   local tsan="halt_on_error=1:second_deadlock_stack=1:exitcode=66"
   # Reviewed false positives (e.g. from uninstrumented libstdc++) go in test/tsan.supp.
   if [[ -f test/tsan.supp ]]; then tsan+=":suppressions=$PWD/test/tsan.supp"; fi
+  # Open MPI's libraries are not instrumented (TSan cannot see the synchronization
+  # inside them) and mpiexec would have to carry the sanitizer runtime to every
+  # rank: the MPI tests run in the release build only (test/mpi/CMakeLists.txt).
+  echo "run.sh: the MPI tests (test_mpi_pool_*) run in the release build only, not under TSan/ASan"
   build tsan "$TSAN_DIR"
   run_ctest tsan "$TSAN_DIR" TSAN_OPTIONS="$tsan${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
 
@@ -227,14 +238,41 @@ run_tests() {
   exit "$STATUS"
 }
 
+# Whether the release build has the MPI backend (cmake/mpi.cmake found MPI).
+has_mpi() { grep -q '^FUTURES_MPI:BOOL=ON' "$RELEASE_DIR/CMakeCache.txt" 2>/dev/null; }
+# mpi3 EXE [args...]: 3 ranks on this machine, as root if need be, more ranks than
+# cores allowed, over shared memory (docs/mpi.md).
+mpi3() {
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 \
+    mpiexec -n 3 --mca btl self,vader "$@"
+}
+
 cmd=${1:-}
 (($#)) && shift
 case $cmd in
-  demo | bench)
-    [[ -d apps/$cmd ]] || die "apps/$cmd does not exist"
-    if [[ $cmd == bench ]]; then install_packages $BENCH_PACKAGES; else install_packages; fi
-    build release "$RELEASE_DIR" --target "$cmd"
-    exec "$RELEASE_DIR/apps/$cmd/$cmd" "$@"
+  demo)
+    # `demo`: every part, then the MPI part on 3 ranks; `demo --mpi`: the MPI part
+    # only; other arguments go to apps/demo alone.
+    install_packages
+    build release "$RELEASE_DIR" --target demo
+    rc=0
+    if [[ ${1:-} != --mpi ]]; then "$RELEASE_DIR/apps/demo/demo" "$@" || rc=$?; fi
+    if [[ $# -eq 0 || ${1:-} == --mpi ]]; then
+      if has_mpi; then
+        cmake --build "$RELEASE_DIR" -j"$JOBS" --target demo_mpi
+        mpi3 "$RELEASE_DIR/apps/demo_mpi/demo_mpi" || rc=$?
+      else
+        echo "run.sh: no MPI part (configured without MPI: FUTURES_MPI=OFF)"
+      fi
+    fi
+    exit "$rc"
+    ;;
+  bench)
+    install_packages $BENCH_PACKAGES
+    build release "$RELEASE_DIR" --target bench
+    # The C++ side of the MPI rows (apps/bench/mpi.cpp runs it under mpiexec).
+    if has_mpi; then cmake --build "$RELEASE_DIR" -j"$JOBS" --target bench_mpi; fi
+    exec "$RELEASE_DIR/apps/bench/bench" "$@"
     ;;
   serve-bench)
     install_packages $SERVE_BENCH_PACKAGES
@@ -249,5 +287,11 @@ case $cmd in
     install_packages $FUZZ_PACKAGES
     run_fuzz
     ;;
-  *) die "usage: bash cmake/run.sh {demo|bench|serve-bench|test|fuzz} [args...]" ;;
+  soak)
+    [[ ${1:-1} =~ ^[1-9][0-9]*$ ]] || die "soak: N must be a positive number of calls, not '$1'"
+    install_packages
+    build release "$RELEASE_DIR" --target test_process_soak
+    FUTURES_SOAK_CALLS=${1:-1000000} exec "$RELEASE_DIR/test/test_process_soak" --report_level=short --color_output=no
+    ;;
+  *) die "usage: bash cmake/run.sh {demo|bench|serve-bench|test|fuzz|soak} [args...]" ;;
 esac

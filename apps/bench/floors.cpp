@@ -39,6 +39,8 @@ void pin_to(int cpu) {
     pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
+}  // namespace
+
 // ---- bytes -----------------------------------------------------------------------------
 
 // GB/s through a pipe of 1 MiB (the size the process pool asks for), 64 KiB writes,
@@ -82,6 +84,8 @@ double memcpy_gbps() {
     const double s = seconds(clock::now() - t0);
     return double(size) * rounds / s / 1e9;
 }
+
+namespace {
 
 // ---- wakes -----------------------------------------------------------------------------
 

@@ -48,13 +48,29 @@ void throughput(const config&, std::vector<verdict>&);   // (a)
 void round_trip(const config&, std::vector<verdict>&);   // (b)
 void gcd_speedup(const config&, std::vector<verdict>&);  // (c)
 // The process pool against Python's, in the same run (process_*.cpp).
-void process_throughput(const config&, std::vector<verdict>&);  // (pa)
-void process_round_trip(const config&, std::vector<verdict>&);  // (pb)
-void process_map(const config&, std::vector<verdict>&);         // (pc)
-void process_gcd(const config&, std::vector<verdict>&);         // (pd)
-void process_start(const config&, std::vector<verdict>&);       // (pe)
+void process_throughput(const config&, std::vector<verdict>&);      // (pa)
+void process_round_trip(const config&, std::vector<verdict>&);      // (pb)
+void process_map(const config&, std::vector<verdict>&);             // (pc)
+void process_gcd(const config&, std::vector<verdict>&);             // (pd)
+void process_start(const config&, std::vector<verdict>&);           // (pe)
+void process_payloads(const config&, std::vector<verdict>&);        // (pl)
+void payload_threshold_scan(const config&, std::vector<verdict>&);  // (pl-scan)
+// mpi_pool_executor against mpi4py.futures on 3 MPI ranks (mpi.cpp, apps/bench_mpi).
+void mpi_rows(const config&, std::vector<verdict>&);  // (m)
+// (a) cold and warm against asio and oneTBB, one child process per run (thread_cold.cpp).
+void cold_throughput(const config&, std::vector<verdict>&);  // (ac)
+/// `bench --throughput-child SIDE N`: one run in this fresh process, then one warm.
+int throughput_child(int argc, char** argv);
+inline constexpr const char* throughput_child_flag = "--throughput-child";
+// One (a) run of each side: N no-op submits, then every result; tasks/s.
+void noop();
+double futures_throughput(std::size_t n);
+double asio_throughput(std::size_t n);
 // What the machine itself costs (pipes, memcpy, wakes, page faults, exec): floors.cpp.
 void machine_floors(const config&, std::vector<verdict>&);  // (floors)
+/// GB/s through a 1 MiB pipe, thread to thread, `total` bytes; of memcpy, 64 MiB, no faults.
+double pipe_gbps(std::size_t total);
+double memcpy_gbps();
 
 using clock = std::chrono::steady_clock;
 

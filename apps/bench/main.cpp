@@ -32,6 +32,8 @@ namespace {
 // The registry. a-c: thread pools; pa-pe: the process pool vs Python, 2 workers.
 const std::vector<bench::workload> workloads = {
     {"a", "throughput: submit + result of 1,000,000 no-op tasks", bench::throughput},
+    {"ac", "throughput in fresh processes, cold and warm, vs asio::thread_pool and oneTBB task_arena",
+     bench::cold_throughput},
     {"b", "latency: 100,000 sequential submit -> result round trips", bench::round_trip},
     {"c", "speedup: gcd of seed 003's ten pairs, serial vs 2 workers", bench::gcd_speedup},
     {"pa", "process pool: submit + result of 100,000 no-op tasks, vs ProcessPoolExecutor", bench::process_throughput},
@@ -40,7 +42,13 @@ const std::vector<bench::workload> workloads = {
      bench::process_map},
     {"pd", "process pool: gcd of seed 003, serial vs 2 worker processes", bench::process_gcd},
     {"pe", "process pool: construction to two results, vs ProcessPoolExecutor", bench::process_start},
+    {"pl", "process pool: echo of 1 KiB, 1 MiB, 16 MiB payloads, MB/s, vs ProcessPoolExecutor",
+     bench::process_payloads},
+    {"m", "MPI: mpi_pool_executor vs mpi4py.futures (static mode), 3 ranks, shared memory and loopback TCP",
+     bench::mpi_rows},
     // Not part of a default run: what the figures above stand on.
+    {"pl-scan", "process pool: pipe vs shared regions by payload size (how the threshold was chosen)",
+     bench::payload_threshold_scan},
     {"floors", "the machine: pipe bandwidth, memcpy, wakes, futex, page faults, exec of this binary",
      bench::machine_floors},
 };
@@ -107,13 +115,19 @@ void print_summary(const std::vector<bench::verdict>& vs) {
 int main(int argc, char** argv) {
     // A worker of one of the process pools: runs its loop and exits here.
     futures::run_worker_if_requested(argc, argv);
+    // A fresh process for one cold run of (ac): nothing else in it, no fork server.
+    if (argc >= 2 && std::string(argv[1]) == bench::throughput_child_flag) return bench::throughput_child(argc, argv);
+    // Every pool below forks its workers from this server (docs/pool-start.md); (pe)
+    // also measures the relaunch, with use_fork_server = false.
+    futures::start_fork_server();
     bench::config cfg;
     bool no_python = false;
     std::string only;
     po::options_description opts("Options");
     opts.add_options()("help,h", "show this help")("quick", po::bool_switch(&cfg.quick), "small N, for a CI smoke run")(
         "repeat", po::value<int>(&cfg.repeat)->default_value(3), "repeats of each measurement (>= 1)")(
-        "only", po::value<std::string>(&only), "run one workload: a, b, c, pa, pb, pc, pd, pe, or floors")(
+        "only", po::value<std::string>(&only),
+        "run one workload: a, ac, b, c, pa, pb, pc, pd, pe, pl, pl-scan, m, or floors")(
         "python", po::value<std::string>(&cfg.python)->default_value(default_python()),
         "the interpreter that runs the Python side of the process-pool comparisons")(
         "no-python", po::bool_switch(&no_python), "skip Python: the process-pool rows get no verdict")(
@@ -140,7 +154,8 @@ int main(int argc, char** argv) {
 
     std::vector<const bench::workload*> chosen;
     for (const auto& w : workloads)
-        if (only == w.name || (only.empty() && std::string(w.name) != "floors")) chosen.push_back(&w);
+        if (only == w.name || (only.empty() && std::string(w.name) != "floors" && std::string(w.name) != "pl-scan"))
+            chosen.push_back(&w);
     if (chosen.empty()) {
         std::cerr << "bench: no workload named '" << only << "' (try --help)\n";
         return 2;

@@ -49,7 +49,25 @@ std::string run_lines(const std::string& command, OnLine&& on_line) {
 const std::regex timing_row(R"(^(.*\S)\s+([0-9.]+) s(?:\s+([0-9.]+) items/s)?.*$)");
 const std::regex latency_row(R"(^(.*\S)\s+median\s+([0-9.]+) us\s+p99\s+([0-9.]+) us\s*$)");
 
+// Adds line to fig if it is a timing or a latency row.
+void parse_row(const std::string& line, python_figures& fig) {
+    std::smatch m;
+    if (std::regex_match(line, m, latency_row)) {
+        fig.rows[m[1]].median_us = std::stod(m[2]);
+        fig.rows[m[1]].p99_us = std::stod(m[3]);
+    } else if (std::regex_match(line, m, timing_row)) {
+        fig.rows[m[1]].secs = std::stod(m[2]);
+        if (m[3].matched) fig.rows[m[1]].rate = std::stod(m[3]);
+    }
+}
+
 }  // namespace
+
+python_figures run_rows(const std::string& shell_command) {
+    python_figures fig;
+    fig.why_not = run_lines(shell_command, [&](const std::string& line) { parse_row(line, fig); });
+    return fig;
+}
 
 python_figures run_anchor_script(const config& cfg, bool echo) {
     python_figures fig;
@@ -74,14 +92,7 @@ python_figures run_anchor_script(const config& cfg, bool echo) {
             std::printf("    python| %s\n", line.c_str());
             std::fflush(stdout);
         }
-        std::smatch m;
-        if (std::regex_match(line, m, latency_row)) {
-            fig.rows[m[1]].median_us = std::stod(m[2]);
-            fig.rows[m[1]].p99_us = std::stod(m[3]);
-        } else if (std::regex_match(line, m, timing_row)) {
-            fig.rows[m[1]].secs = std::stod(m[2]);
-            if (m[3].matched) fig.rows[m[1]].rate = std::stod(m[3]);
-        }
+        parse_row(line, fig);
     });
     if (!fig.why_not.empty()) {
         fig.why_not = cfg.python + " " + fig.why_not;
@@ -108,6 +119,15 @@ std::vector<std::string> run_python_snippet(const config& cfg, const std::string
     const std::string err = run_lines(shell_quote(cfg.python) + " -c " + shell_quote(code),
                                       [&](const std::string& l) { out.push_back(l); });
     if (!err.empty()) std::printf("    (python snippet %s)\n", err.c_str());
+    return out;
+}
+
+std::vector<std::string> run_python_file(const config& cfg, const std::string& path) {
+    std::vector<std::string> out;
+    if (cfg.python.empty()) return out;
+    const std::string err =
+        run_lines(shell_quote(cfg.python) + " " + shell_quote(path), [&](const std::string& l) { out.push_back(l); });
+    if (!err.empty()) std::printf("    (python %s %s)\n", path.c_str(), err.c_str());
     return out;
 }
 

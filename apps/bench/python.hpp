@@ -36,7 +36,14 @@ python_figures run_anchor_script(const config& cfg, bool echo);
 /// directory's ancestors), else that path relative to the working directory.
 std::string default_anchors();
 
+/// Runs a shell command whose lines have the shapes python_anchors.py prints, and
+/// parses them; why_not says why it failed (exit status), if it did. The MPI rows
+/// (mpi.cpp) run both of their sides so.
+python_figures run_rows(const std::string& shell_command);
+
 /// Runs `python -c code` and returns its stdout lines; empty if it could not run.
 std::vector<std::string> run_python_snippet(const config& cfg, const std::string& code);
+/// Runs `python path` and returns its stdout lines; empty if it could not run.
+std::vector<std::string> run_python_file(const config& cfg, const std::string& path);
 
 }  // namespace bench

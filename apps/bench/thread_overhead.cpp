@@ -14,16 +14,20 @@
 #include "harness.hpp"
 
 namespace bench {
+
+void noop() {}
+
 namespace {
 
 constexpr std::size_t workers = 2;
 
-void noop() {}
 
 // README ("Why the thread pool is fast") states the size of what submit(noop)
 // allocates: the call fused with its future's state, in one allocation.
 static_assert(sizeof(futures::detail::pooled_call<void, void (*)()>) == 136,
               "README states 136 bytes per no-op task: update it with this figure");
+
+}  // namespace
 
 // ---- (a) throughput: submit N, then result() all ---------------------------------
 
@@ -48,6 +52,8 @@ double asio_throughput(std::size_t n) {
     for (auto& f : fs) f.get();
     return static_cast<double>(n) / seconds(clock::now() - t0);
 }
+
+namespace {
 
 // ---- (b) latency: one submit -> result round trip at a time -----------------------
 

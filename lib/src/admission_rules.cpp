@@ -76,6 +76,10 @@ void check_options(const process_pool_options& o) {
         throw std::invalid_argument("max_frame_bytes must be between " + std::to_string(min_frame_bytes) + " and " +
                                     std::to_string(max_frame_bytes_limit) + ", not " +
                                     std::to_string(o.max_frame_bytes));
+    if (o.frame_timeout < std::chrono::milliseconds(1))
+        throw std::invalid_argument("frame_timeout must be at least 1 ms");
+    if (o.handshake_timeout < std::chrono::milliseconds(1))
+        throw std::invalid_argument("handshake_timeout must be at least 1 ms");
     if (o.initializer && o.initializer->task.empty())
         throw std::invalid_argument("initializer names no task (build it with make_call)");
     if (o.terminate_grace.count() < 0) throw std::invalid_argument("terminate_grace must not be negative");

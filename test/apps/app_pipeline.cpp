@@ -7,10 +7,8 @@
 #define BOOST_TEST_MODULE app_pipeline
 #include <boost/test/unit_test.hpp>
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +19,7 @@
 #include <vector>
 
 #include "records.hpp"
+#include "support/child_with_stdout.hpp"
 #include "tasks.hpp"
 
 namespace {
@@ -38,37 +37,22 @@ struct child_run {
 child_run run_pipeline(const std::vector<std::string>& args, std::chrono::milliseconds within = 40s) {
     std::vector<std::string> argv_s{PIPELINE};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {  // async-signal-safe calls only until execv: the test is multithreaded
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent) ::_exit(127);
-        ::dup2(out[1], STDOUT_FILENO);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    ::close(out[1]);
+    const auto [pid, out] = test_support::start_child(std::move(argv_s));
     child_run r;
     const auto end = clock_type::now() + within;
     for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - clock_type::now());
-        pollfd p{out[0], POLLIN, 0};
+        pollfd p{out, POLLIN, 0};
         if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) != 1) {
             ::kill(pid, SIGKILL);
             break;
         }
         char buf[4096];
-        const ssize_t n = ::read(out[0], buf, sizeof buf);
+        const ssize_t n = ::read(out, buf, sizeof buf);
         if (n <= 0) break;  // EOF: it exited (its workers hold no copy of stdout past it)
         r.out.append(buf, static_cast<std::size_t>(n));
     }
-    ::close(out[0]);
+    ::close(out);
     int st = 0;
     ::waitpid(pid, &st, 0);
     if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)) r.status = st;

@@ -1,5 +1,5 @@
 // Writes the seed corpus of the fuzz targets: real frames, made by the encoders the
-// pool uses, one file each, into <dir>/{call_frame,result_frame,handshake,packed}/.
+// pool uses, one file each, into <dir>/{call_frame,result_frame,handshake,packed,shm_frame}/.
 // The output is committed in test/fuzz/corpus; rerun after a protocol change:
 //   build/fuzz/make_seeds test/fuzz/corpus
 #include <cstdio>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <futures/detail/process/protocol/frame.hpp>
+#include <futures/detail/process/protocol/shm_region.hpp>
 
 namespace p = futures::detail::process;
 namespace fs = std::filesystem;
@@ -56,6 +57,16 @@ p::result_batch answer(std::uint64_t id, p::packed_values values, std::vector<p:
     return b;
 }
 
+// What fuzz_shm_frame reads: the descriptor the pipe carries, then the region as
+// the writer left it (the release counter, then the payload at `offset`).
+std::string in_region(const std::string& payload, std::uint64_t length) {
+    std::string out;
+    p::encode_shm_frame_to(out, p::shm_region::header_bytes, length);
+    out.erase(0, p::frame_header_size);
+    out.append(p::shm_region::header_bytes, '\0');
+    return out + payload;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,6 +96,10 @@ int main(int argc, char** argv) {
     put("result_frame", "two_batches",
         payload(p::result_frame{{answer(5, uniform(8), {}),
                                  answer(13, archived({""}), {{0, {p::failure_phase::load_args, "t", "w", ""}}})}}));
+
+    const std::string one = payload(p::result_frame{{answer(1, archived({"x", "", "yz"}), {})}});
+    put("shm_frame", "one_batch", in_region(one, one.size()));
+    put("shm_frame", "longer_than_the_region", in_region(one, one.size() + 100));
 
     std::string hello = p::encode_frame(p::make_hello(), p::default_max_frame);
     put("handshake", "hello", hello);

@@ -5,10 +5,8 @@
 // the watchdog takes it along (and its workers follow it the same way); the
 // destructor SIGKILLs the whole group of a server still running. Every wait
 // polls a descriptor (the stdout pipe, a pidfd) against a deadline: no sleeps.
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +16,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "support/child_with_stdout.hpp"
 
 namespace offload_test {
 
@@ -49,26 +49,9 @@ public:
     explicit server_process(const std::vector<std::string>& args) {
         std::vector<std::string> argv_s{OFFLOAD_SERVER, "--port", "0"};
         argv_s.insert(argv_s.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : argv_s) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        int out[2];
-        if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-        const pid_t parent = ::getpid();
-        pid_ = ::fork();
-        if (pid_ < 0) throw std::runtime_error("fork failed");
-        if (pid_ == 0) {
-            // Async-signal-safe calls only until execv: the test is multithreaded.
-            ::setpgid(0, 0);
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (::getppid() != parent) ::_exit(127);  // the test died before prctl
-            ::dup2(out[1], STDOUT_FILENO);            // dup2 clears O_CLOEXEC on the copy
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::setpgid(pid_, pid_);  // also here: whichever runs first, the group exists before any kill
-        ::close(out[1]);
-        out_ = out[0];
+        auto child = test_support::start_child(std::move(argv_s), /*own_group=*/true);
+        pid_ = child.pid;
+        out_ = child.out;
         pidfd_ = pidfd_open(pid_);
         const std::string line = read_line(deadline);
         const std::string prefix = "listening on 127.0.0.1:";

@@ -2,6 +2,8 @@
 // Bounded waits for the process-pool tests. Every wait has a deadline shorter than
 // the per-case watchdog (support/deadline.hpp, 60 s by default), so a stuck call
 // fails its own check with a message instead of the whole case timing out.
+#include <signal.h>
+
 #include <chrono>
 #include <string>
 #include <thread>
@@ -45,6 +47,21 @@ std::string error_of(F&& f) {
         return std::string("WRONG TYPE: ") + typeid(e).name() + ": " + e.what();
     }
     return "NO ERROR";
+}
+
+// Runs f on a thread that blocks SIGTERM and SIGINT, as a server's main thread does
+// before it creates its asio::signal_set, and waits for it.
+template <class F>
+void with_term_blocked(F f) {
+    std::thread t([&] {
+        sigset_t s;
+        ::sigemptyset(&s);
+        ::sigaddset(&s, SIGTERM);
+        ::sigaddset(&s, SIGINT);
+        ::pthread_sigmask(SIG_BLOCK, &s, nullptr);
+        f();
+    });
+    t.join();
 }
 
 }  // namespace ptest

@@ -80,6 +80,12 @@ int print_and_return(std::string text) {
     return static_cast<int>(text.size());
 }
 std::size_t big_arg(std::string s) { return s.size(); }
+std::string echo_string(std::string s) { return s; }
+std::vector<double> echo_doubles(std::vector<double> v) { return v; }
+int hold_forever(std::string s) {
+    for (;;) ::pause();
+    return static_cast<int>(s.size());
+}
 int block_forever() {
     for (;;) ::pause();
 }

@@ -71,6 +71,10 @@ int crash(int how);  // performs `how` (an action) in the task itself
 int throw_kind(int kind, std::string msg);
 int print_and_return(std::string text);
 std::size_t big_arg(std::string s);
+std::string echo_string(std::string s);
+std::vector<double> echo_doubles(std::vector<double> v);
+/// Blocks like block_forever, holding a (large) argument.
+int hold_forever(std::string s);
 int block_forever();
 void set_global(int v);
 int get_global();
@@ -92,6 +96,9 @@ FUTURES_TASK(crash_task, ptest::crash);
 FUTURES_TASK(throw_task, ptest::throw_kind);
 FUTURES_TASK(print_task, ptest::print_and_return);
 FUTURES_TASK(big_arg_task, ptest::big_arg);
+FUTURES_TASK(echo_string_task, ptest::echo_string);
+FUTURES_TASK(echo_doubles_task, ptest::echo_doubles);
+FUTURES_TASK(hold_task, ptest::hold_forever);
 FUTURES_TASK(block_task, ptest::block_forever);
 FUTURES_TASK(set_global_task, ptest::set_global);
 FUTURES_TASK(get_global_task, ptest::get_global);

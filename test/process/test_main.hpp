@@ -119,6 +119,9 @@ int main(int argc, char** argv) {
     // start-up, so this changes nothing for the current process.
     std::string asan = std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "";
     ::setenv("ASAN_OPTIONS", (asan + (asan.empty() ? "" : ":") + "detect_leaks=0").c_str(), 1);
+#ifdef PTEST_BEFORE_TESTS
+    PTEST_BEFORE_TESTS();  // a test's own setup, in every mode below (test_process_fork_server.cpp)
+#endif
     if (argc >= 2 && std::strcmp(argv[1], ptest::orphan_parent_flag) == 0) return ptest::orphan_parent_main();
     if (argc >= 2 && std::strcmp(argv[1], ptest::signal_storm_flag) == 0) return ptest::signal_storm_main();
     return boost::unit_test::unit_test_main(&init_unit_test, argc, argv);

@@ -221,6 +221,17 @@ int rogue_worker(char** argv, const std::string& mode) {
         p::write_all(out, p::encode_frame(p::make_hello(), p::default_max_frame));
         std::string buf;
         if (!p::read_frame(in, buf, p::default_max_frame)) return 0;
+        if (mode.rfind("shm", 0) == 0) {
+            // The answer "lies in the result region": past the frame cap, or past
+            // the region's end (the region was never grown: it is empty).
+            std::string lying;
+            p::encode_shm_frame_to(lying, 64, mode == "shm-huge" ? std::uint64_t(1) << 40 : 1000);
+            p::write_all(out, lying);
+            char c;
+            while (::read(in, &c, 1) > 0) {
+            }
+            return 0;
+        }
         auto m = p::decode_payload(buf);
         const auto& cb = std::get<p::call_frame>(m).batches.at(0);
         p::result_frame rf;
@@ -266,6 +277,22 @@ BOOST_AUTO_TEST_CASE(a_handshake_announcing_a_huge_frame_loses_the_worker_at_onc
     const auto why = ptest::error_of<futures::broken_process_pool>(f);
     BOOST_TEST(why.find("exceeds the limit of 256") != std::string::npos, why);
     BOOST_TEST(largest_allocation.load() < small, "largest allocation " << largest_allocation.load());
+}
+
+BOOST_AUTO_TEST_CASE(a_shared_region_frame_that_lies_loses_the_worker_not_memory) {
+    for (const char* mode : {"shm-huge", "shm-beyond"}) {
+        BOOST_TEST_CONTEXT(mode) {
+            rogue_scope rogue(mode);
+            futures::process_pool_executor pool(
+                futures::process_pool_options{.max_workers = 1, .max_restarts = 0, .max_frame_bytes = 1 << 16});
+            largest_allocation = 0;
+            const auto why = ptest::error_of<futures::broken_process_pool>(pool.submit(add_task, 2, 3));
+            BOOST_TEST(why.find(std::string(mode) == "shm-huge" ? "exceeds the limit of 65536"
+                                                                : "beyond the region's end") != std::string::npos,
+                       why);
+            BOOST_TEST(largest_allocation.load() < small, "largest allocation " << largest_allocation.load());
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(the_worker_refuses_a_call_frame_with_a_lying_length_clearly) {

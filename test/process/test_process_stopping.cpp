@@ -44,6 +44,7 @@ namespace {
 using namespace std::chrono_literals;
 using ptest::deadline;
 using ptest::eventually;
+using ptest::with_term_blocked;
 
 // The "SigIgn:" mask of /proc/<pid>/status (hex), or 0 once the process is gone.
 unsigned long long ignored_signals(pid_t pid) {
@@ -52,21 +53,6 @@ unsigned long long ignored_signals(pid_t pid) {
     while (std::getline(in, line))
         if (line.rfind("SigIgn:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
     return 0;
-}
-
-// Runs f on a thread that blocks SIGTERM and SIGINT, as a server's main thread does
-// before it creates its asio::signal_set.
-template <class F>
-void with_term_blocked(F f) {
-    std::thread t([&] {
-        sigset_t s;
-        ::sigemptyset(&s);
-        ::sigaddset(&s, SIGTERM);
-        ::sigaddset(&s, SIGINT);
-        ::pthread_sigmask(SIG_BLOCK, &s, nullptr);
-        f();
-    });
-    t.join();
 }
 
 }  // namespace

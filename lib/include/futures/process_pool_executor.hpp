@@ -74,8 +74,15 @@ public:
           cancel_hook_(make_cancel_hook(core_)) {}
 
     /// shutdown(wait=true). Must not run on the pool's I/O thread (in a done-callback
-    /// of a pool without completion_executor).
-    ~process_pool_executor() { shutdown(true); }
+    /// of a pool without completion_executor). In a child that fork()ed (without
+    /// exec) from the pool's creator it does nothing to the workers, which serve the
+    /// creator: the child's copy is left to its exit, never destroyed.
+    ~process_pool_executor() {
+        if (core_->forked_copy())
+            detail::process::pool_core::abandon(std::move(core_));
+        else
+            shutdown(true);
+    }
     process_pool_executor(const process_pool_executor&) = delete;
     process_pool_executor& operator=(const process_pool_executor&) = delete;
 
@@ -84,11 +91,10 @@ public:
     /// max_frame_bytes, the returned future holds a serialization_error and nothing
     /// is sent. Blocks only while max_pending calls are queued (never on the I/O
     /// thread). Throws std::runtime_error after shutdown, broken_process_pool once
-    /// broken. The future fails with: what the task threw (remote_exception<E> for
-    /// standard exceptions, else remote_error), serialization_error (result not
-    /// readable here), remote_error (task unknown to the worker, or the worker
-    /// could not read the arguments or write the result), terminated_worker_error
-    /// (the worker died while running it, or a call sent in the same frame). The
+    /// broken, std::logic_error in a forked child (see shutdown()). The future fails with: what the task threw
+    /// (remote_exception<E> for standard exceptions, else remote_error), serialization_error (result not readable
+    /// here), remote_error (task unknown to the worker, or the worker could not read the arguments or write the
+    /// result), terminated_worker_error (the worker died while running it, or a call sent in the same frame). The
     /// future is RUNNING, and cancel() fails, from when the call is sent to a worker:
     /// as in Python, that can be a little before the worker starts it (a call of a
     /// task known to be short may wait behind one frame there). With
@@ -176,10 +182,16 @@ public:
     }
 
     /// Stops accepting calls. cancel_futures: cancels the calls not yet sent to a
-    /// worker. wait: blocks until every queued call has run and every worker has
-    /// exited (then the I/O thread is gone); with a completion_executor, the last
-    /// completions may still be queued there when it returns. Safe to call more than
-    /// once; from the I/O thread (a callback) it never waits.
+    /// worker before it returns, so the next line sees cancelled() on each (with a
+    /// completion_executor, their cancellations are posted there instead). wait:
+    /// blocks until every queued call has run and every worker has exited (then the
+    /// I/O thread is gone); with a completion_executor, the last completions may
+    /// still be queued there when it returns. Safe to call more than once; from the
+    /// I/O thread (a callback) it never waits. Workers are stopped by a message, not
+    /// by EOF alone, so a child the program fork()ed meanwhile cannot hold it up.
+    /// Throws std::logic_error in a process fork()ed (without exec) from the pool's
+    /// creator, as submit(), map(), async_submit() (to its handler),
+    /// terminate_workers() and kill_workers() do there: the workers are not its own.
     void shutdown(bool wait = true, bool cancel_futures = false) { core_->shutdown(wait, cancel_futures); }
     /// Python 3.14: shutdown(wait=false, cancel_futures=true), then SIGTERM to every
     /// worker; those still alive process_pool_options::terminate_grace later get
@@ -199,6 +211,13 @@ public:
     /// A consistent-enough snapshot of the pool's counters (each read atomically, not
     /// all at one instant), e.g. for a server's /stats page. Never blocks for long.
     process_pool_stats stats() const { return core_->stats(); }
+
+protected:
+    /// The same pool over another carrier: mpi_pool_executor (mpi_pool_executor.hpp)
+    /// passes its MPI transport here. Checks opts as the public constructor does.
+    process_pool_executor(process_pool_options opts, const detail::process::transport_factory& make)
+        : handler_ex_((detail::check_options(opts), detail::default_handler_executor(opts.completion_executor))),
+          core_(std::make_shared<detail::process::pool_core>(std::move(opts), make)) {}
 
 private:
     // The job that carries t(args...) to a worker and completes fut; null if the

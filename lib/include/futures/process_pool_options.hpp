@@ -51,8 +51,9 @@ struct process_pool_options {
     /// Python's behaviour: the first worker death breaks the whole pool.
     bool break_on_worker_death = false;
     /// Hard cap on one frame (the calls sent to a worker at once, or their results),
-    /// both directions. Below 4096 or above 2^32 - 1 (the frame header's 32 bits)
-    /// throws std::invalid_argument.
+    /// both directions. Default 1 GiB: memory is spent on bytes that arrive, not on
+    /// what a header claims. Below 4096 or above 2^32 - 1 (the frame header's 32
+    /// bits) throws std::invalid_argument.
     std::size_t max_frame_bytes = detail::process::default_max_frame;
     /// Beyond Python: where futures complete (results are deserialized, done-callbacks
     /// and executor-less then() continuations run), e.g. the executor of the program's
@@ -63,6 +64,31 @@ struct process_pool_options {
     /// a completion it never runs leaves its future pending. Spawning and pipe I/O
     /// stay on the pool's own thread.
     std::optional<boost::asio::any_io_executor> completion_executor{};
+    /// Beyond Python: when futures::start_fork_server() runs a server for this pool's
+    /// worker binary, workers are forked by it (a fork instead of an exec; worker.hpp).
+    /// false: always relaunch the binary. Without a server this changes nothing.
+    bool use_fork_server = true;
+    /// Beyond Python: a frame of at least this many bytes (estimated before encoding)
+    /// travels through a shared-memory region of its worker instead of the pipe, both
+    /// ways: the sender serializes into the region, the receiver decodes from it, and
+    /// the region's pages are reused from call to call (docs/payloads.md). 0: always
+    /// the pipe. max_frame_bytes still caps every frame.
+    std::size_t shm_threshold_bytes = detail::process::default_shm_threshold;
+
+    // Deadlines on silent workers (beyond Python, whose pool waits forever).
+    /// Once part of a frame from a worker has arrived, the pool waits at most this
+    /// long for more of it: a worker that stops halfway through a frame (a frozen
+    /// process, a stray write into its pipe) is then killed, and the calls it was
+    /// running fail with terminated_worker_error ("stopped halfway through a
+    /// frame"); the worker is replaced and shutdown() does not wait on it. Measured
+    /// from the last bytes that arrived, so a large frame on a slow machine is not
+    /// cut short. Below 1 ms throws std::invalid_argument.
+    std::chrono::milliseconds frame_timeout{std::chrono::seconds(30)};
+    /// A new worker that has not sent its handshake after this long (its main()
+    /// blocks before run_worker_if_requested(), or the worker executable is not one)
+    /// breaks the pool: pending and later calls fail with broken_process_pool, which
+    /// says so. Below 1 ms throws std::invalid_argument.
+    std::chrono::milliseconds handshake_timeout{std::chrono::seconds(60)};
 
     // Stopping workers and guarding their resources (issue 10: items 4, 8, 11, 12).
     /// terminate_workers() sends SIGTERM; a worker still alive this long after gets

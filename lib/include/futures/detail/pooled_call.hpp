@@ -2,6 +2,7 @@
 // A thread-pool call fused with its future's state (pooled_call): one allocation per
 // submit. The executor's queue links work_items intrusively, so queueing allocates nothing.
 #include <atomic>
+#include <cstddef>
 #include <exception>
 #include <functional>
 #include <optional>
@@ -11,6 +12,7 @@
 #include <variant>
 
 #include <futures/detail/shared_state.hpp>
+#include <futures/detail/task_memory.hpp>
 
 namespace futures::detail {
 
@@ -37,6 +39,11 @@ class pooled_call final : public shared_state<R>, public work_item {
 public:
     template <class F, class... A>
     explicit pooled_call(F&& f, A&&... a) : call_(std::in_place, std::forward<F>(f), std::forward<A>(a)...) {}
+
+    // Recycled task memory (task_memory.hpp). The last reference deletes through
+    // state_base's virtual destructor, which finds these by the dynamic type.
+    static void* operator new(std::size_t n) { return task_allocate(n); }
+    static void operator delete(void* p, std::size_t n) noexcept { task_deallocate(p, n); }
 
     void execute() noexcept override {
         try {

@@ -107,8 +107,9 @@ bool admission::close(bool cancel_futures) {
 
 bool admission::post_if_started(std::function<void()> f) {
     std::lock_guard lk(m_);
-    if (started_) io_.post(std::move(f));
-    return started_;
+    if (!started_ || released_) return false;
+    io_.post(std::move(f));
+    return true;
 }
 
 std::size_t admission::queued() const {
@@ -165,7 +166,9 @@ void admission::fail_late_arrivals() {
 
 void admission::release_io_if_closed() {
     std::lock_guard lk(m_);
-    if (shutdown_) io_.release();
+    if (!shutdown_) return;
+    released_ = true;
+    io_.release();
 }
 
 }  // namespace futures::detail::process

@@ -178,8 +178,8 @@ void dispatcher::on_lost(worker_record& w, const worker_loss& loss) {
     // those futures must already see the pool's new state.
     if (!expected && !forced_ && !stopped_by_pool) {
         counters_.deaths.fetch_add(1, std::memory_order_relaxed);
-        if (state == worker_record::phase::starting && loss.protocol_error.empty() &&
-            (loss.code == lost_worker_status || loss.code == 0))
+        if (state == worker_record::phase::starting &&
+            (loss.no_handshake || (loss.protocol_error.empty() && (loss.code == lost_worker_status || loss.code == 0))))
             break_pool(
                 lost_worker_error(carrier_.describe(), how));  // its main() never runs the loop: restarting cannot help
         else if (rules_.break_on_worker_death)

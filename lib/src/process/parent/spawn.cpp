@@ -1,5 +1,7 @@
 // Starting one worker process: Boost.Process v2 with the initializers that work
 // around its 1.81 defects (spawn.hpp; docs/boost-1.81.md, "Spawning").
+#include <futures/detail/process/child_setup.hpp>
+#include <futures/detail/process/parent/fork_server_client.hpp>
 #include <futures/detail/process/parent/spawn.hpp>
 #include <futures/worker.hpp>
 
@@ -11,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <csignal>
@@ -25,24 +28,23 @@ namespace {
 
 namespace bp2 = boost::process::v2;
 
-// Runs first. Parent side: keeps the child's pipe ends off the close list. Child
-// side (after fork, so only async-signal-safe calls): makes those two ends survive
-// exec, and arranges for the child to die with the spawning thread, which lives as
-// long as the pool has workers. The getppid check closes the window in which the
-// parent died before prctl.
+// Runs first. Parent side: keeps the child's pipe ends and its two shared regions
+// off the close list. Child side (after fork, so only async-signal-safe calls):
+// makes those fds survive exec, and arranges for the child to die with the
+// spawning thread, which lives as long as the pool has workers. The getppid check
+// closes the window in which the parent died before prctl.
 struct protocol_fds {
-    int child_in, child_out;
+    std::array<int, 4> fds;  // call pipe, result pipe, call region, result region
     pid_t parent;
     template <class Launcher>
     bp2::error_code on_setup(Launcher& l, const bp2::filesystem::path&, const char* const*) {
-        l.fd_whitelist.push_back(child_in);
-        l.fd_whitelist.push_back(child_out);
+        for (int fd : fds) l.fd_whitelist.push_back(fd);
         return {};
     }
     template <class Launcher>
     bp2::error_code on_exec_setup(Launcher&, const bp2::filesystem::path&, const char* const*) {
-        if (::fcntl(child_in, F_SETFD, 0) != 0 || ::fcntl(child_out, F_SETFD, 0) != 0)
-            return bp2::error_code(errno, bp2::system_category());
+        for (int fd : fds)
+            if (::fcntl(fd, F_SETFD, 0) != 0) return bp2::error_code(errno, bp2::system_category());
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(0);
         return {};
@@ -66,9 +68,7 @@ struct address_space_cap {
     std::size_t bytes;  // 0: none
     template <class Launcher>
     bp2::error_code on_exec_setup(Launcher&, const bp2::filesystem::path&, const char* const*) {
-        if (bytes == 0) return {};
-        const rlimit r{bytes, bytes};
-        if (::setrlimit(RLIMIT_AS, &r) != 0) return bp2::error_code(errno, bp2::system_category());
+        if (const int e = cap_address_space(bytes)) return bp2::error_code(e, bp2::system_category());
         return {};
     }
 };
@@ -179,40 +179,47 @@ struct fd_pair {
 
 }  // namespace
 
-void reset_worker_signals() noexcept {
-    for (int s = 1; s < NSIG; ++s) {
-        struct sigaction sa {};
-        if (::sigaction(s, nullptr, &sa) != 0 || sa.sa_handler == SIG_DFL) continue;
-        if (sa.sa_handler == SIG_IGN && s != SIGTERM) continue;  // as exec keeps it: nohup's SIGHUP
-        sa.sa_handler = SIG_DFL;
-        sa.sa_flags = 0;
-        ::sigemptyset(&sa.sa_mask);
-        ::sigaction(s, &sa, nullptr);
-    }
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
-}
-
 std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
 
-spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx, const std::string& exe,
-                            std::size_t max_frame, std::size_t address_space) {
-    fd_pair calls, results;
+namespace {
+
+// The relaunch: fork + exec of exe, with the initializers above.
+pid_t exec_worker(boost::asio::io_context& spawn_ctx, const std::string& exe, const fd_pair& calls,
+                  const fd_pair& results, std::size_t max_frame, const worker_regions& regions,
+                  std::size_t address_space) {
     const pid_t me = ::getpid();
-    std::vector<std::string> args{worker_flag, std::to_string(calls.r), std::to_string(results.w), std::to_string(me),
-                                  std::to_string(max_frame)};
+    std::vector<std::string> args{worker_flag,
+                                  std::to_string(calls.r),
+                                  std::to_string(results.w),
+                                  std::to_string(me),
+                                  std::to_string(max_frame),
+                                  std::to_string(regions.calls),
+                                  std::to_string(regions.results),
+                                  std::to_string(regions.threshold)};
     bp2::posix::default_launcher launcher;
     bp2::error_code ec;
     // The executor overload: the context overload ignores ec in 1.81 (P3).
     auto proc =
-        launcher(spawn_ctx.get_executor(), ec, exe, args, protocol_fds{calls.r, results.w, me}, close_inherited_fds{},
+        launcher(spawn_ctx.get_executor(), ec, exe, args,
+                 protocol_fds{{calls.r, results.w, regions.calls, regions.results}, me}, close_inherited_fds{},
                  std_streams_or_dev_null{}, address_space_cap{address_space}, reset_signals{}, reap_failed_exec{});
     if (::getpid() != me) ::_exit(127);  // never let a forked child run on (P4)
     if (ec) throw std::system_error(ec, "cannot start worker " + exe);
-    // Re-home the child on the pool's context: the spawn context only forks.
-    const int pid = proc.id();
+    const pid_t pid = proc.id();
     proc.detach();
+    return pid;
+}
+
+}  // namespace
+
+spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx, const std::string& exe,
+                            std::size_t max_frame, const worker_regions& regions, std::size_t address_space,
+                            bool fork_server) {
+    fd_pair calls, results;
+    const int passed[passed_fds] = {calls.r, results.w, regions.calls, regions.results};
+    pid_t pid = fork_server ? fork_from_server(exe, passed, max_frame, regions.threshold, address_space) : -1;
+    if (pid <= 0) pid = exec_worker(spawn_ctx, exe, calls, results, max_frame, regions, address_space);
+    // Re-home the child on the pool's context: the spawn context only forks.
     spawned_worker w{bp2::process(io.get_executor(), pid), boost::asio::writable_pipe(io),
                      boost::asio::readable_pipe(io)};
     w.calls.assign(fd_pair::take(calls.w));

@@ -22,12 +22,12 @@ std::string mismatch(const result_batch& rb, std::uint64_t id, std::uint32_t cal
 }
 }  // namespace
 
-void worker_events::on_frame(channel& from, std::string_view payload) {
+void worker_events::on_frame(channel& from, std::string_view payload, std::shared_ptr<const void> keep) {
     worker_record* w = d_.find(from);
     if (!w) return;  // left the pool already
     std::string bad;
     try {
-        message m = decode_payload(payload);
+        message m = decode_payload(payload, std::move(keep));
         if (auto* h = std::get_if<hello>(&m))
             bad = on_hello(*w, *h);
         else if (auto* rf = std::get_if<result_frame>(&m))

@@ -1,9 +1,12 @@
 // The worker process: handshake, then read a call frame, run its batches, write
-// their results, until the parent closes the call pipe. Deliberately a plain blocking loop: a
+// their results, until the parent sends the stop message or closes the call pipe. Deliberately a plain blocking loop: a
 // worker has nothing else to do, and no threads means nothing to fork-proof.
+#include <futures/detail/process/fork_server.hpp>
 #include <futures/detail/process/lost_worker.hpp>
 #include <futures/detail/process/protocol/frame.hpp>
+#include <futures/detail/process/protocol/shm_region.hpp>
 #include <futures/detail/process/registry.hpp>
+#include <futures/detail/process/result_frames.hpp>
 #include <futures/log.hpp>
 #include <futures/worker.hpp>
 
@@ -30,6 +33,8 @@ struct worker_args {
     int in = -1, out = -1;
     pid_t parent = 0;
     std::size_t max_frame = 0;
+    int call_region = -1, result_region = -1;  // shm_region.hpp; -1: none
+    std::size_t shm_threshold = 0;
 };
 
 bool parse(int argc, char** argv, worker_args& a) {
@@ -38,47 +43,38 @@ bool parse(int argc, char** argv, worker_args& a) {
     a.out = std::atoi(argv[3]);
     a.parent = static_cast<pid_t>(std::atoll(argv[4]));
     a.max_frame = static_cast<std::size_t>(std::strtoull(argv[5], nullptr, 10));
+    if (argc >= 9) {
+        a.call_region = std::atoi(argv[6]);
+        a.result_region = std::atoi(argv[7]);
+        a.shm_threshold = static_cast<std::size_t>(std::strtoull(argv[8], nullptr, 10));
+        if (a.call_region <= 2 || a.result_region <= 2) return false;
+    }
     return a.in > 2 && a.out > 2 && a.parent > 0 && a.max_frame > 0;
 }
 
-// A result frame that would exceed the cap goes out one batch per frame instead;
-// a batch that alone is too large has each of its results replaced by a failure
-// (the calls did run, their values are lost). The parent accepts the answer to a
-// call frame in several result frames, in order.
-void write_results(int fd, p::result_frame&& results, std::size_t max_frame) {
-    static std::string out;  // one buffer for every frame: big frames do not fault in fresh pages each time
-    out.clear();
-    p::message m{std::move(results)};
-    try {
-        p::encode_frame_to(out, m, max_frame);
-        p::write_all(fd, out);
-        return;
-    } catch (const p::frame_error&) {
-    }
-    for (auto& b : std::get<p::result_frame>(m).batches) {
-        p::message one{p::result_frame{}};
-        std::get<p::result_frame>(one).batches.push_back(std::move(b));
-        out.clear();
-        try {
-            p::encode_frame_to(out, one, max_frame);
-            p::write_all(fd, out);
-            continue;
-        } catch (const p::frame_error& e) {
-            auto& rb = std::get<p::result_frame>(one).batches.front();
-            const std::uint32_t n = rb.values.count();
-            rb.values = {};
-            rb.failures.clear();
-            for (std::uint32_t k = 0; k < n; ++k) {
-                p::failure f;
-                f.phase = p::failure_phase::save_result;
-                f.type = "futures::frame_too_large";
-                f.what = e.what();
-                p::add_failure(rb, k, std::move(f));
+// What the answer to one call frame becomes: a large one goes into the result
+// region, whose pages stay mapped; the rest, or one the region cannot take now,
+// down the pipe (result_frames.hpp splits what exceeds the cap).
+void write_results(int fd, p::result_frame&& results, std::size_t max_frame, p::shm_region& region,
+                   std::size_t threshold) {
+    if (threshold) {
+        p::message m{std::move(results)};
+        if (p::payload_estimate(m) >= threshold) {
+            try {
+                if (auto d = region.write(m)) {
+                    static std::string out;
+                    out.clear();
+                    p::encode_shm_frame_to(out, d->offset, d->length);
+                    p::write_all(fd, out);
+                    return;
+                }
+            } catch (const p::frame_error&) {
+                // above the cap: the pipe path below splits it per batch
             }
         }
-        p::encode_frame_to(out, one, max_frame);
-        p::write_all(fd, out);
+        results = std::move(std::get<p::result_frame>(m));
     }
+    p::emit_result_frames(std::move(results), max_frame, [fd](std::string& frame) { p::write_all(fd, frame); });
 }
 
 // Before blocking in read(), watch the pipe for a while: a parent that sends the
@@ -107,13 +103,25 @@ int serve(const worker_args& a) {
     ::mallopt(M_TRIM_THRESHOLD, static_cast<int>(p::kept_buffer_limit));
 
     p::write_all(a.out, p::encode_frame(p::make_hello(), a.max_frame));
+    p::shm_region calls(a.call_region, a.max_frame), results(a.result_region, a.max_frame);
     std::string buf;
     for (;;) {
         linger_for_input(a.in);
-        if (!p::read_frame(a.in, buf, a.max_frame)) break;
-        p::message m = p::decode_payload(buf);
+        bool shm = false;
+        if (!p::read_frame(a.in, buf, a.max_frame, calls.valid() ? &shm : nullptr)) break;
+        p::message m;
+        if (shm) {
+            // Decoded in place: each batch reads its arguments from the mapping, and
+            // the pages are the parent's again once every batch dropped them.
+            const auto [offset, length] = p::decode_shm_descriptor(buf);
+            auto v = calls.view({offset, length});
+            m = p::decode_payload(v.bytes, std::move(v.keep));
+        } else {
+            m = p::decode_payload(buf);
+        }
         auto* frame = std::get_if<p::call_frame>(&m);
         if (!frame) throw p::frame_error("unexpected message from the parent");
+        if (frame->batches.empty()) break;  // the stop message (messages.hpp)
         p::result_frame rf;
         rf.batches.reserve(frame->batches.size());
         for (auto& b : frame->batches) {
@@ -124,7 +132,7 @@ int serve(const worker_args& a) {
         // What the tasks printed reaches the parent's streams before their results.
         std::cout.flush();
         std::fflush(nullptr);
-        write_results(a.out, std::move(rf), a.max_frame);
+        write_results(a.out, std::move(rf), a.max_frame, results, a.shm_threshold);
     }
     return 0;
 }
@@ -132,6 +140,7 @@ int serve(const worker_args& a) {
 }  // namespace
 
 int worker_main(int argc, char** argv) {
+    if (argc >= 2 && std::strcmp(argv[1], p::fork_server_flag) == 0) return p::fork_server_main(argc, argv);
     worker_args a;
     if (!parse(argc, argv, a)) {
         detail::log_line(log_level::error,
@@ -149,7 +158,8 @@ int worker_main(int argc, char** argv) {
 }
 
 void run_worker_if_requested(int argc, char** argv) {
-    if (argc >= 2 && std::strcmp(argv[1], p::worker_flag) == 0) std::exit(worker_main(argc, argv));
+    if (argc >= 2 && (std::strcmp(argv[1], p::worker_flag) == 0 || std::strcmp(argv[1], p::fork_server_flag) == 0))
+        std::exit(worker_main(argc, argv));
 }
 
 }  // namespace futures

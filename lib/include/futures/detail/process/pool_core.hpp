@@ -26,7 +26,11 @@
 // This header stays free of Boost.Process: the transport is behind an interface.
 #include <signal.h>
 
+#include <sys/types.h>
+
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -45,9 +49,16 @@ class dispatcher;
 class transport;
 class worker_events;
 
+/// Makes the pool's transport, on the pool's io_thread, for frames of at most
+/// max_frame bytes (the MPI backend passes its own; the default is pipes).
+using transport_factory = std::function<std::unique_ptr<transport>(io_thread& io, std::size_t max_frame)>;
+
 class pool_core {
 public:
+    /// With pipe workers (pipe_transport).
     explicit pool_core(process_pool_options opts);
+    /// With the transport `make` returns (called once, here).
+    pool_core(process_pool_options opts, const transport_factory& make);
     ~pool_core();
     pool_core(const pool_core&) = delete;
     pool_core& operator=(const pool_core&) = delete;
@@ -55,10 +66,28 @@ public:
     /// admission::submit: blocks while max_pending jobs are queued (never on the I/O
     /// thread); throws broken_process_pool when broken, std::runtime_error after
     /// shutdown.
-    void submit(std::shared_ptr<job> j) { admission_.submit(std::move(j)); }
+    void submit(std::shared_ptr<job> j) {
+        check_process();
+        admission_.submit(std::move(j));
+    }
     /// admission::submit_nowait: never blocks (async_submit's FIFO).
-    void submit_nowait(std::shared_ptr<job> j) { admission_.submit_nowait(std::move(j)); }
+    void submit_nowait(std::shared_ptr<job> j) {
+        check_process();
+        admission_.submit_nowait(std::move(j));
+    }
+    /// cancel_futures: the queued calls are cancelled before it returns. Throws
+    /// std::logic_error in a forked copy (check_process()).
     void shutdown(bool wait, bool cancel_futures);
+    /// Whether this process is a child fork()ed (without exec) from the one that
+    /// created the pool: the workers and the I/O thread are not this process's.
+    bool forked_copy() const noexcept;
+    /// Throws std::logic_error in a forked copy: nothing submitted there could ever
+    /// complete, and shutting down there must not touch the creator's workers.
+    void check_process() const;
+    /// Lets go of the last reference to a pool in a forked copy without destroying
+    /// it: its destructor would join a thread this process does not have and kill
+    /// workers that serve the creator. Its memory is left to the child's exit.
+    static void abandon(std::shared_ptr<pool_core> p) noexcept;
     /// shutdown(false, true), then sends sig to every live worker.
     void stop_workers(int sig);
     /// cancel_running_calls: s's call was cancelled while running; kills the
@@ -78,6 +107,8 @@ private:
     const std::size_t max_workers_;
     const std::size_t max_frame_;
     const bool cancel_running_calls_;
+    const std::uint64_t fork_generation_;  // forks seen by this process when the pool was made
+    const pid_t creator_;
     // Declared first, destroyed last: the channels' pipes live on its io_context.
     io_thread io_;
     completion completion_;

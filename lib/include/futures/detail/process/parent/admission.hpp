@@ -34,7 +34,8 @@ public:
     /// No more submits; fails the deferred jobs with the shutdown refusal (or
     /// cancels them). Returns whether the I/O thread was ever started.
     bool close(bool cancel_futures);
-    /// Runs f on the I/O thread if it was started; returns whether it was.
+    /// Runs f on the I/O thread if it was started and not yet let go (after that a
+    /// posted f might never run); returns whether f was posted.
     bool post_if_started(std::function<void()> f);
     /// Jobs queued or deferred, not yet sent.
     std::size_t queued() const;
@@ -72,7 +73,8 @@ private:
     std::condition_variable space_cv_;
     std::size_t queued_ = 0;  // submitted, not yet sent or dropped
     bool shutdown_ = false;
-    bool started_ = false;  // the I/O thread was started (never after shutdown_)
+    bool started_ = false;   // the I/O thread was started (never after shutdown_)
+    bool released_ = false;  // the I/O thread was let go: what is posted now may never run
     bool broken_ = false;
     std::string broken_why_;
     job_queue deferred_;                          // async_submit's jobs waiting for room

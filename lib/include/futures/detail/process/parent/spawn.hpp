@@ -22,20 +22,24 @@ struct spawned_worker {
     boost::asio::readable_pipe results;  // worker -> parent
 };
 
-/// Starts `exe --futures-worker <call fd> <result fd> <parent pid> <max frame>`.
-/// Must run on the thread that owns spawn_ctx (never run, never shared), with
-/// every signal blocked; the child execs with reset_worker_signals() applied and,
-/// unless address_space is 0, RLIMIT_AS set to it. The returned objects live on
-/// io. Throws std::system_error if the start fails.
-spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx, const std::string& exe,
-                            std::size_t max_frame, std::size_t address_space);
+/// The shared regions a worker inherits (shm_region.hpp) and the frame size from
+/// which frames travel through them (0: never).
+struct worker_regions {
+    int calls = -1, results = -1;
+    std::size_t threshold = 0;
+};
 
-/// In a forked child before exec (async-signal-safe): every handled signal back
-/// to its default, an ignored SIGTERM too (a worker must die of the SIGTERM that
-/// terminate_workers() sends; other ignored signals stay ignored, as exec keeps
-/// them: nohup's SIGHUP), and an empty signal mask, whatever the thread that
-/// started the pool had blocked (servers block SIGTERM/SIGINT for a signal_set).
-void reset_worker_signals() noexcept;
+/// Starts `exe --futures-worker <call fd> <result fd> <parent pid> <max frame>
+/// <call region fd> <result region fd> <shm threshold>`.
+/// Must run on the thread that owns spawn_ctx (never run, never shared), with
+/// every signal blocked; the child starts with reset_worker_signals() applied and,
+/// unless address_space is 0, RLIMIT_AS set to it (child_setup.hpp). The returned
+/// objects live on io. Throws std::system_error if the start fails. fork_server: ask
+/// the fork server first (fork_server_client.hpp); the same pipes and arguments, a
+/// fork of the server instead of an exec.
+spawned_worker spawn_worker(boost::asio::io_context& io, boost::asio::io_context& spawn_ctx, const std::string& exe,
+                            std::size_t max_frame, const worker_regions& regions, std::size_t address_space,
+                            bool fork_server = false);
 
 /// This executable's path, for relaunching it as a worker.
 std::string self_executable();

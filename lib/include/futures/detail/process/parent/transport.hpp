@@ -5,6 +5,7 @@
 // says when it is gone. Pipes to child processes are the first transport
 // (pipe_transport.hpp); MPI ranks or shared memory can carry the same messages.
 // Everything here runs on the pool's I/O thread.
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,16 @@ struct worker_loss {
     std::optional<int> sig;      ///< the signal that ended it, if one did
     std::string how;             ///< "exit code 3", "signal 9 (SIGKILL)"
     std::string protocol_error;  ///< why the pool gave up on it (fail()), or empty
+    bool no_handshake = false;   ///< it never greeted within the handshake deadline
+};
+
+/// How long a channel waits on a silent worker (process_pool_options).
+struct channel_deadlines {
+    /// A frame that started arriving and then nothing more for this long: the
+    /// worker is failed (it stopped halfway through a frame).
+    std::chrono::milliseconds frame{30'000};
+    /// A new worker that has not greeted (sent its handshake) after this long is failed.
+    std::chrono::milliseconds handshake{60'000};
 };
 
 class channel;
@@ -30,8 +41,10 @@ class channel;
 class channel_events {
 public:
     /// A whole frame arrived (its payload: one encoded message). If the handler
-    /// failed the channel, nothing more is read from it.
-    virtual void on_frame(channel& from, std::string_view payload) = 0;
+    /// failed the channel, nothing more is read from it. The payload is valid
+    /// during the call; if `keep` is set, for as long as `keep` lives (the decoded
+    /// message may then point into it instead of copying: a shared region's frame).
+    virtual void on_frame(channel& from, std::string_view payload, std::shared_ptr<const void> keep = {}) = 0;
     /// The worker is gone: it ended AND every frame it sent was delivered, so
     /// answers written just before a death still count. Reported once, last.
     virtual void on_lost(channel& from, const worker_loss& loss) = 0;
@@ -48,7 +61,8 @@ public:
     /// sends nothing) above the frame cap. A failed write stops the worker: its
     /// loss is then reported.
     virtual void send(const message& m) = 0;
-    /// No more frames: the worker ends once it has answered those it has.
+    /// No more frames: the worker is sent the stop message, and ends once it has
+    /// answered those it has.
     virtual void close() = 0;
     /// Stops the worker now with sig; nothing if it has ended already.
     virtual void kill(int sig) = 0;

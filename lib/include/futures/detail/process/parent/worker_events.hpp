@@ -14,7 +14,7 @@ class worker_events final : public channel_events {
 public:
     worker_events(dispatcher& d, const completion& done) : d_(d), done_(done) {}
 
-    void on_frame(channel& from, std::string_view payload) override;
+    void on_frame(channel& from, std::string_view payload, std::shared_ptr<const void> keep) override;
     void on_lost(channel& from, const worker_loss& loss) override;
 
 private:

@@ -17,6 +17,7 @@
 // of its input is refused).
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <streambuf>
 #include <string>
 #include <string_view>
@@ -56,6 +57,12 @@ public:
         std::memcpy(&n, gptr(), sizeof n);
         return true;
     }
+    /// The next n bytes, in place; requires n <= remaining().
+    std::string_view take(std::size_t n) noexcept {
+        std::string_view v(gptr(), n);
+        setg(eback(), gptr() + n, egptr());
+        return v;
+    }
 };
 
 class bounded_iarchive : public boost::archive::binary_iarchive_impl<bounded_iarchive, char, std::char_traits<char>> {
@@ -66,6 +73,20 @@ class bounded_iarchive : public boost::archive::binary_iarchive_impl<bounded_iar
 
 public:
     bounded_iarchive(bounded_inbuf& in, unsigned flags) : base(in, flags), in_(in) { init(flags); }
+
+    /// From now on, packed lists (packed.hpp) take their bytes as views into the
+    /// input instead of copies, each holding `keep`, which must keep the input alive.
+    void view_bytes(std::shared_ptr<const void> keep) noexcept { keep_ = std::move(keep); }
+    bool viewing() const noexcept { return keep_ != nullptr; }
+    /// A std::string's bytes (its length, then the bytes) as a view; `keep` gets the
+    /// input's keeper. Throws as a short input does if the length runs past the end.
+    std::string_view take_view(std::shared_ptr<const void>& keep) {
+        std::size_t n = 0;
+        if (!in_.peek_length(n) || n > in_.remaining() - sizeof n) refuse("length beyond the end of the input");
+        in_.take(sizeof n);
+        keep = keep_;
+        return in_.take(n);
+    }
 
 protected:
     template <class T>
@@ -114,6 +135,7 @@ private:
 
     bounded_inbuf& in_;
     std::size_t floor_ = 1;
+    std::shared_ptr<const void> keep_;
 };
 
 }  // namespace futures::detail::process

@@ -22,7 +22,8 @@ namespace futures::detail::process {
 /// signature once, not per call; bitwise values are raw bytes (archive.hpp).
 /// 3: frames carry several batches; a batch's arguments and results are packed
 /// lists (packed.hpp) instead of one string per call; results report run time.
-constexpr std::uint32_t protocol_version = 3;
+/// 4: a call_frame without batches is the stop message (a worker that read it exits).
+constexpr std::uint32_t protocol_version = 4;
 
 /// Worker -> parent, first message: who answers, and whether both builds agree.
 /// Its shape never changes, so that any worker's hello decodes and a version
@@ -102,7 +103,10 @@ struct result_batch {
 };
 
 /// One frame each way: the worker answers a call_frame with one result_frame
-/// holding a result_batch per call_batch, in order.
+/// holding a result_batch per call_batch, in order. A call_frame without batches
+/// is the stop message: the worker answers nothing and exits 0. Workers stop on it
+/// rather than on EOF alone, because a child that the program fork()ed without exec
+/// holds copies of the call pipes' write ends, and EOF then never comes.
 struct call_frame {
     std::vector<call_batch> batches;
     template <class Ar>

@@ -6,6 +6,7 @@
 // bytes.size() / count. A different length turns the explicit sizes on.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -23,10 +24,16 @@ class packed_values {
 public:
     std::uint32_t count() const noexcept { return count_; }
     bool empty() const noexcept { return count_ == 0; }
-    std::size_t byte_size() const noexcept { return bytes_.size(); }
+    std::size_t byte_size() const noexcept { return bytes().size(); }
     /// Whether every item has the same length (no per-item sizes are stored).
     bool uniform() const noexcept { return sizes_.empty(); }
-    void reserve_bytes(std::size_t n) { bytes_.reserve(n); }
+    void reserve_bytes(std::size_t n) {
+        own();
+        bytes_.reserve(n);
+    }
+    /// The items' bytes, back to back: our own, or a view into the frame they
+    /// arrived in (bounded_iarchive::view_bytes), which this list keeps alive.
+    std::string_view bytes() const noexcept { return keep_ ? view_ : std::string_view(bytes_); }
 
     void append(std::string_view item) {
         append_with([&](std::string& b) { b.append(item.data(), item.size()); });
@@ -35,6 +42,7 @@ public:
     /// list is left as it was and the exception propagates.
     template <class Write>
     void append_with(Write&& write) {
+        own();
         const std::size_t at = bytes_.size();
         try {
             write(bytes_);
@@ -59,6 +67,7 @@ public:
             }
             return;
         }
+        own();
         const std::size_t at = bytes_.size();
         bytes_.resize(at + n * size);
         try {
@@ -74,7 +83,8 @@ public:
     void append(const packed_values& other) {
         if (other.count_ == 0) return;
         if (other.uniform() && (count_ == 0 || (uniform() && other.stride() == stride()))) {
-            bytes_.append(other.bytes_);
+            own();
+            bytes_.append(other.bytes());
             if (count_ == 0) stride_ = other.stride();
             count_ += other.count_;
             return;
@@ -90,7 +100,7 @@ public:
         /// The next item; requires !done().
         std::string_view next() {
             const std::size_t n = v_->uniform() ? v_->stride() : v_->sizes_[k_];
-            std::string_view s(v_->bytes_.data() + at_, n);
+            std::string_view s(v_->bytes().data() + at_, n);
             at_ += n;
             ++k_;
             return s;
@@ -107,7 +117,7 @@ public:
     /// (so the caller can take them as one array); nullopt otherwise.
     std::optional<std::string_view> span(const cursor& from, std::uint32_t n) const {
         if (!uniform() || from.k_ + std::uint64_t(n) > count_) return std::nullopt;
-        return std::string_view(bytes_.data() + from.at_, std::size_t(n) * stride_);
+        return std::string_view(bytes().data() + from.at_, std::size_t(n) * stride_);
     }
     /// Reads from the first item, or from item k at byte offset `at` (as a cursor
     /// reported them).
@@ -117,24 +127,48 @@ public:
     /// on everything that came off the wire, before any item is read.
     void check() const {
         if (uniform()) {
-            if (count_ == 0 ? !bytes_.empty() : bytes_.size() % count_ != 0)
+            if (count_ == 0 ? !bytes().empty() : bytes().size() % count_ != 0)
                 throw std::length_error("packed values: bytes do not divide into items");
             return;
         }
         if (sizes_.size() != count_) throw std::length_error("packed values: item count and sizes disagree");
         std::size_t total = 0;
         for (auto n : sizes_) total += n;
-        if (total != bytes_.size()) throw std::length_error("packed values: sizes do not add up to the bytes");
+        if (total != bytes().size()) throw std::length_error("packed values: sizes do not add up to the bytes");
     }
 
+    // On the wire the bytes are one std::string; an archive that can hand them out
+    // in place (bounded_iarchive in viewing mode) gives a view instead of a copy.
     template <class Ar>
     void serialize(Ar& ar, unsigned) {
-        ar& count_& sizes_& bytes_;
-        if constexpr (Ar::is_loading::value) stride_ = uniform() && count_ ? bytes_.size() / count_ : 0;
+        ar& count_& sizes_;
+        if constexpr (Ar::is_loading::value) {
+            if constexpr (requires { ar.take_view(keep_); }) {
+                if (ar.viewing()) {
+                    bytes_.clear();
+                    view_ = ar.take_view(keep_);
+                } else {
+                    ar& bytes_;
+                }
+            } else {
+                ar& bytes_;
+            }
+            stride_ = uniform() && count_ ? bytes().size() / count_ : 0;
+        } else {
+            own();
+            ar& bytes_;
+        }
     }
 
 private:
     std::size_t stride() const noexcept { return stride_; }
+    // A list about to change (or be sent on) holds its bytes itself.
+    void own() {
+        if (!keep_) return;
+        bytes_.assign(view_);
+        view_ = {};
+        keep_.reset();
+    }
     void note(std::size_t n) {
         if (count_ == 0) {
             stride_ = n;
@@ -148,7 +182,9 @@ private:
     std::uint32_t count_ = 0;
     std::vector<std::uint32_t> sizes_;  // empty: uniform
     std::string bytes_;
-    std::size_t stride_ = 0;  // the length of every item while uniform
+    std::string_view view_;             // the bytes, when keep_ holds the frame they are in
+    std::shared_ptr<const void> keep_;  // set: bytes are view_, not bytes_
+    std::size_t stride_ = 0;            // the length of every item while uniform
 };
 
 }  // namespace futures::detail::process
