@@ -280,6 +280,30 @@ BOOST_AUTO_TEST_CASE(forked_workers_carry_large_payloads_through_their_regions) 
     BOOST_TEST(f.result(deadline) == big);
 }
 
+// Issue 10, item 11, on the fork server's path: the pool kills a forked worker
+// for a call's timeout or a running cancel by the same pid, and forks its
+// replacement from the server again.
+BOOST_AUTO_TEST_CASE(a_timed_out_or_cancelled_call_kills_its_forked_worker_and_the_next_is_forked) {
+    process_pool_executor pool(futures::process_pool_options{.max_workers = 1, .cancel_running_calls = true});
+    const pid_t first = pool.submit(get_pid_task).result(deadline);
+    BOOST_TEST(argv1(first) == futures::detail::process::fork_server_flag);
+    auto timed = pool.submit(futures::call_options{.timeout = 100ms}, block_task);
+    BOOST_TEST(ptest::error_of<futures::timeout_error>(timed).find("timeout of 100 ms") != std::string::npos);
+    BOOST_TEST(eventually("the timed-out worker is gone", [&] { return ::kill(first, 0) != 0; }));
+    const pid_t second = pool.submit(get_pid_task).result(deadline);
+    BOOST_TEST(second != first);
+    BOOST_TEST(argv1(second) == futures::detail::process::fork_server_flag);
+    auto hung = pool.submit(block_task);
+    BOOST_REQUIRE(eventually("the call is running", [&] { return hung.running(); }));
+    BOOST_TEST(hung.cancel());
+    BOOST_CHECK_THROW(hung.result(deadline), futures::cancelled_error);
+    BOOST_TEST(eventually("the cancelled call's worker is gone", [&] { return ::kill(second, 0) != 0; }));
+    const pid_t third = pool.submit(get_pid_task).result(deadline);
+    BOOST_TEST(third != second);
+    BOOST_TEST(argv1(third) == futures::detail::process::fork_server_flag);
+    BOOST_TEST(pool.stats().worker_deaths == 0u);  // the pool's own kills are no deaths
+}
+
 // Last: it stops this process's server.
 BOOST_AUTO_TEST_CASE(a_dead_server_sends_the_pools_back_to_relaunching) {
     const pid_t server = futures::detail::process::fork_server_pid();
