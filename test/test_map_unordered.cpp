@@ -149,7 +149,7 @@ BOOST_AUTO_TEST_CASE(buffersize_bounds_the_calls_ahead_while_one_is_stuck) {
             ++calls;
             return k == 0 ? g.pass(0) : k;
         },
-        std::views::iota(0, n), map_options{.buffersize = buffersize, .unordered = true});
+        std::views::iota(0, n), map_options{.chunksize = 1, .buffersize = buffersize, .unordered = true});
     std::multiset<int> got;
     int reads = 0;
     for (auto it = r.begin(); it != r.end(); ++it) {
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(timeout_ends_the_iteration_after_what_completed) {
     gates<1> g;
     futures::thread_pool_executor ex(3);
     auto r = ex.map([&](int k) { return k == 0 ? g.pass(0) : k; }, std::views::iota(0, 3),
-                    map_options{.timeout = 2s, .unordered = true});
+                    map_options{.timeout = 2s, .chunksize = 1, .unordered = true});
     std::multiset<int> got;
     auto it = r.begin();
     got.insert(*it);
