@@ -8,6 +8,11 @@
 #      default options gets the library only and keeps its own build type;
 #   4. build examples/ with FetchContent from a local tarball (no network);
 #   5. check that every C++ block of README.md is one of the examples, verbatim.
+# When the library builds its MPI backend (the test command installs MPI), each
+# way also builds examples/mpi_pool.cpp (find_package(... COMPONENTS mpi) for the
+# package) and runs it under mpiexec -n 2 over shared memory, and a copy of the
+# install without futures-mpi-targets.cmake (as one built with FUTURES_MPI=OFF)
+# must refuse COMPONENTS mpi with a reason that says so.
 # Prints one line per check and "consumer: N passed, N failed"; exits non-zero if
 # any failed. Environment: CONSUMER_DIR (default: <build root>/consumer, wiped
 # first), FUTURES_TEST_SUMMARY (if set, a record is appended in the test
@@ -52,12 +57,23 @@ expect() {
     grep -qx -- "$pattern" <<<"$out" || { echo "no line matching: $pattern"; return 1; }
 }
 
+# The MPI example (when the library was built with its MPI backend): 2 ranks, as
+# root if need be, over shared memory, the launcher's own traffic on the loopback.
+EXAMPLES_MPI=OFF
+mpi_run() {
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 \
+        mpiexec -n 2 --mca btl self,vader --mca oob_tcp_if_include lo "$@"
+}
+
 run_examples() {  # run_examples BUILD: every example must exit 0 with its output
     local b=$1
     expect "gcd 1, doubled 2, 3 done" "$b/thread_pool" &&
         expect "map: 21" "$b/process_pool" &&
         expect "gcd 6, fib(30) 832040, fib(31) 1346269, gcd 1" "$b/asio" &&
-        (cd / && PATH="$b:$PATH" expect "gcd 21, sum 5050" "$b/worker_binary")
+        (cd / && PATH="$b:$PATH" expect "gcd 21, sum 5050" "$b/worker_binary") &&
+        if [[ $EXAMPLES_MPI == ON ]]; then
+            expect "mpi: 1 serving rank(s), sum of squares 55" mpi_run "$b/mpi_pool"
+        fi
 }
 
 # Install only the library: no apps, no tests, as a packager would.
@@ -65,16 +81,53 @@ PREFIX=$WORK/prefix
 install_library() {
     cmake -S "$SRC" -B "$WORK/lib" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFUTURES_BUILD_APPS=OFF \
         -DFUTURES_BUILD_TESTS=OFF -DFUTURES_INSTALL=ON -DCMAKE_INSTALL_PREFIX="$PREFIX" &&
+        if grep -q '^FUTURES_MPI:BOOL=ON' "$WORK/lib/CMakeCache.txt"; then EXAMPLES_MPI=ON; fi &&
         cmake --build "$WORK/lib" -j"$JOBS" && cmake --install "$WORK/lib" &&
         for f in lib/cmake/futures/futures-config.cmake lib/cmake/futures/futures-config-version.cmake \
             include/futures/version.hpp include/futures/futures.hpp lib/libfutures.a lib/pkgconfig/futures.pc; do
             test -f "$PREFIX/$f" || { echo "not installed: $f"; return 1; }
-        done
+        done &&
+        if [[ $EXAMPLES_MPI == ON ]]; then
+            for f in lib/cmake/futures/futures-mpi-targets.cmake lib/libfutures_mpi.a \
+                include/futures/mpi_pool_executor.hpp include/futures/detail/mpi/link.hpp; do
+                test -f "$PREFIX/$f" || { echo "not installed: $f"; return 1; }
+            done
+        fi
 }
 check install install_library
+[[ $EXAMPLES_MPI == ON ]] || echo "consumer: the library was built without MPI (FUTURES_MPI=OFF): no MPI checks"
 
-check find_package cmake_build "$SRC/examples" "$WORK/package" -DCMAKE_PREFIX_PATH="$PREFIX"
+check find_package cmake_build "$SRC/examples" "$WORK/package" -DCMAKE_PREFIX_PATH="$PREFIX" \
+    -DFUTURES_EXAMPLES_MPI=$EXAMPLES_MPI
 check find_package_run run_examples "$WORK/package"
+
+# A package without the MPI backend refuses COMPONENTS mpi, saying why; an unknown
+# component is refused too; OPTIONAL_COMPONENTS mpi leaves the core usable.
+mpi_component_refused() {
+    local copy=$WORK/no-mpi-prefix probe=$WORK/no-mpi-probe out
+    rm -rf "$copy" "$probe" && cp -a "$PREFIX" "$copy" && rm -f "$copy"/lib/cmake/futures/futures-mpi-targets*.cmake &&
+        mkdir -p "$probe" || return 1
+    cat >"$probe/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(mpi_probe LANGUAGES CXX)
+find_package(futures CONFIG REQUIRED COMPONENTS ${PROBE_COMPONENTS})
+if(NOT TARGET futures::futures OR TARGET futures::mpi)
+  message(FATAL_ERROR "wrong targets")
+endif()
+CMAKE
+    out=$(cmake -S "$probe" -B "$probe/build-mpi" -DCMAKE_PREFIX_PATH="$copy" -DPROBE_COMPONENTS=mpi 2>&1) &&
+        { echo "COMPONENTS mpi was accepted without the MPI backend"; return 1; }
+    echo "$out"
+    out=$(tr -s ' \n' ' ' <<<"$out")  # CMake wraps the reason's lines
+    grep -q "was built without its MPI backend" <<<"$out" || { echo "no reason given"; return 1; }
+    out=$(cmake -S "$probe" -B "$probe/build-bogus" -DCMAKE_PREFIX_PATH="$copy" -DPROBE_COMPONENTS=bogus 2>&1) &&
+        { echo "COMPONENTS bogus was accepted"; return 1; }
+    out=$(tr -s ' \n' ' ' <<<"$out")
+    grep -q 'unknown component "bogus"' <<<"$out" || { echo "$out"; echo "no reason given for bogus"; return 1; }
+    sed -i 's/REQUIRED COMPONENTS/REQUIRED OPTIONAL_COMPONENTS/' "$probe/CMakeLists.txt"
+    cmake -S "$probe" -B "$probe/build-optional" -DCMAKE_PREFIX_PATH="$copy" -DPROBE_COMPONENTS=mpi
+}
+if [[ $EXAMPLES_MPI == ON ]]; then check mpi_component_refused mpi_component_refused; fi
 
 # SameMajorVersion: 0.x is found for "0.1", refused for "1".
 version_file() {
@@ -105,7 +158,7 @@ pkg_config() {
 check pkg_config pkg_config
 
 check add_subdirectory cmake_build "$SRC/examples" "$WORK/subdirectory" -DFUTURES_EXAMPLES_USE=subdirectory \
-    -DFUTURES_SOURCE_DIR="$SRC"
+    -DFUTURES_SOURCE_DIR="$SRC" -DFUTURES_EXAMPLES_MPI=$EXAMPLES_MPI
 check add_subdirectory_run run_examples "$WORK/subdirectory"
 # Default options as a subproject: the library and nothing else; the parent's
 # (empty) build type is left alone.
@@ -123,7 +176,7 @@ check add_subdirectory_library_only library_only
 
 tar -C "$SRC" --exclude=./build --exclude=./.git -czf "$WORK/futures.tar.gz" .
 check fetchcontent cmake_build "$SRC/examples" "$WORK/fetchcontent" -DFUTURES_EXAMPLES_USE=fetchcontent \
-    -DFUTURES_URL="file://$WORK/futures.tar.gz"
+    -DFUTURES_URL="file://$WORK/futures.tar.gz" -DFUTURES_EXAMPLES_MPI=$EXAMPLES_MPI
 check fetchcontent_run run_examples "$WORK/fetchcontent"
 
 check readme_snippets bash "$SRC/cmake/check_readme_snippets.sh" "$SRC"

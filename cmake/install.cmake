@@ -1,5 +1,5 @@
-# Install rules and the CMake package (find_package(futures CONFIG)), plus a
-# pkg-config file. Headers go to <prefix>/include/futures, the library to
+# Install rules and the CMake package (find_package(futures CONFIG), with the
+# optional component mpi), plus a pkg-config file for the core library. Headers go to <prefix>/include/futures, the library to
 # <prefix>/lib, the package to <prefix>/lib/cmake/futures.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -10,9 +10,25 @@ install(TARGETS futures EXPORT futures-targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The MPI headers (mpi*.hpp, detail/mpi/) only with the library that implements them.
+set(_futures_header_filter)
+if(NOT FUTURES_MPI)
+  set(_futures_header_filter PATTERN "mpi*" EXCLUDE)
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/lib/include/futures ${FUTURES_GENERATED_INCLUDE}/futures
-        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} ${_futures_header_filter})
 install(EXPORT futures-targets NAMESPACE futures:: DESTINATION ${_cmake_dir})
+
+# futures::mpi in an export set of its own: its file exists only in a package
+# built with the MPI backend, which is how futures-config.cmake tells whether the
+# mpi component can be had, and loading the core never needs MPI.
+if(FUTURES_MPI)
+  install(TARGETS futures_mpi EXPORT futures-mpi-targets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(EXPORT futures-mpi-targets NAMESPACE futures:: DESTINATION ${_cmake_dir})
+endif()
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/futures-config.cmake.in
                               ${PROJECT_BINARY_DIR}/futures-config.cmake INSTALL_DESTINATION ${_cmake_dir})

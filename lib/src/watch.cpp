@@ -1,5 +1,7 @@
 #include <futures/detail/watch.hpp>
 
+#include <algorithm>
+#include <limits>
 #include <string>
 
 namespace futures::detail {
@@ -83,6 +85,36 @@ std::optional<std::size_t> completion_queue::next(std::optional<clock::time_poin
     }
     ++yielded_;
     return index_.at(waiter_.finished_[consumed_++]);
+}
+
+// mode::each wakes on every completion and never reads the pending count.
+completion_stream::completion_stream() : waiter_(waiter::mode::each, std::numeric_limits<std::size_t>::max()) {}
+
+void completion_stream::add(state_base* s) {
+    if (!s->add_waiter(&waiter_)) waiter_.on_done(s, false);
+}
+
+state_base* completion_stream::next(std::optional<clock::time_point> deadline) {
+    std::unique_lock lk(waiter_.m_);
+    auto ready = [&] { return consumed_ < waiter_.finished_.size(); };
+    if (deadline) {
+        if (!waiter_.cv_.wait_until(lk, *deadline, ready)) return nullptr;
+    } else {
+        waiter_.cv_.wait(lk, ready);
+    }
+    state_base* s = waiter_.finished_[consumed_++];
+    if (consumed_ == waiter_.finished_.size()) {  // all read: start over, so it never grows
+        waiter_.finished_.clear();
+        consumed_ = 0;
+    }
+    return s;
+}
+
+void completion_stream::forget(state_base* s) noexcept {
+    s->remove_waiter(&waiter_);  // after this, s cannot report itself any more
+    std::lock_guard lk(waiter_.m_);
+    auto& f = waiter_.finished_;
+    f.erase(std::remove(f.begin() + static_cast<std::ptrdiff_t>(consumed_), f.end(), s), f.end());
 }
 
 }  // namespace futures::detail

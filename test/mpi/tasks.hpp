@@ -10,6 +10,8 @@
 
 #include <futures/task.hpp>
 
+#include "support/gate_file.hpp"
+
 namespace mtest {
 inline int square(int x) { return x * x; }
 inline int add(int a, int b) { return a + b; }
@@ -29,6 +31,12 @@ inline int nap(int ms) {
     return ms;
 }
 inline std::string big(std::size_t n) { return std::string(n, 'x'); }
+// Waits until the file `gate` exists (unless gate is empty), then as fail_negative:
+// lets a test decide when this call may complete (map(unordered)'s order).
+inline int gated(std::string gate, int x) {
+    if (!gate.empty() && !futures_test::wait_for_file(gate)) throw std::runtime_error("gate " + gate + " stayed shut");
+    return fail_negative(x);
+}
 }  // namespace mtest
 
 FUTURES_TASK(m_square, mtest::square);
@@ -38,3 +46,4 @@ FUTURES_TASK(m_whoami, mtest::whoami);
 FUTURES_TASK(m_crash_if, mtest::crash_if);
 FUTURES_TASK(m_nap, mtest::nap);
 FUTURES_TASK(m_big, mtest::big);
+FUTURES_TASK(m_gated, mtest::gated);

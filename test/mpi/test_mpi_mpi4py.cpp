@@ -3,7 +3,7 @@
 // initializer, max_workers), on mpi_pool_executor under mpiexec -n 3, plus Asio's
 // async_submit and completion_executor. Each case names its mpi4py counterpart.
 // Not applicable: keyword arguments, sys flags, pkl5, several pools at once (one
-// per communicator here, docs/mpi.md), unordered map (not offered).
+// per communicator here, docs/mpi.md).
 #define BOOST_TEST_MODULE mpi_mpi4py
 #define BOOST_TEST_NO_MAIN
 #include <boost/test/unit_test.hpp>
@@ -11,6 +11,7 @@
 #include <chrono>
 #include <future>
 #include <set>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "mpi/tasks.hpp"
 #include "process/helpers.hpp"
 #include "process/tasks.hpp"
+#include "support/gate_file.hpp"
 
 using namespace std::chrono_literals;
 using futures::mpi_pool_executor;
@@ -156,6 +158,77 @@ BOOST_AUTO_TEST_CASE(starmap_with_every_chunksize) {  // test_starmap, test_star
         BOOST_TEST(got == want, boost::test_tools::per_element());
     }
     BOOST_CHECK_THROW(ex.starmap(m_add, args, futures::map_options{.chunksize = 0}), std::invalid_argument);
+}
+
+namespace {
+const futures::map_options unordered{.unordered = true};
+std::multiset<int> squares(int n) {
+    std::multiset<int> out;
+    for (int i = 0; i < n; ++i) out.insert(i * i);
+    return out;
+}
+template <class R>
+std::multiset<int> collect(R&& r) {
+    std::multiset<int> out;
+    for (int v : r) out.insert(v);
+    return out;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(map_unordered_and_its_chunksizes) {  // test_map_unordered, test_map_unordered_chunksize
+    mpi_pool_executor ex;
+    std::vector<int> xs(40);
+    for (int i = 0; i < 40; ++i) xs[i] = i;
+    BOOST_TEST((collect(ex.map(m_square, std::vector<int>(xs.begin(), xs.begin() + 10), unordered)) == squares(10)));
+    for (std::size_t chunk : {6u, 50u, 40u}) {
+        BOOST_TEST((collect(ex.map(m_square, xs, futures::map_options{.chunksize = chunk, .unordered = true})) ==
+                    squares(40)));
+    }
+    BOOST_CHECK_THROW(ex.map(m_square, xs, futures::map_options{.chunksize = 0, .unordered = true}),
+                      std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(map_unordered_timeout) {  // test_map_unordered_timeout
+    // mpi4py: the first input sleeps past the timeout, the other (num_workers - 1)
+    // come first. Here the first waits at a gate, so "past the timeout" is certain.
+    futures_test::gate_dir g;
+    mpi_pool_executor ex;
+    ex.bootup();
+    const std::vector<std::string> gates{g.path(0), ""};
+    const std::vector<int> xs{0, 1};
+    auto r = ex.map(m_gated, gates, xs,
+                    futures::map_options{.timeout = std::chrono::duration<double>(2), .unordered = true});
+    std::vector<int> got;
+    BOOST_CHECK_THROW(for (int v : r) got.push_back(v), futures::timeout_error);
+    BOOST_TEST(got == std::vector<int>{1}, boost::test_tools::per_element());
+    g.open(0);  // lets the rank go before shutdown
+}
+
+BOOST_AUTO_TEST_CASE(map_unordered_timeout_one) {  // test_map_unordered_timeout_one
+    mpi_pool_executor ex;
+    ex.bootup();
+    std::vector<int> zeros{0, 0, 0};
+    auto r =
+        ex.map(nap_task, zeros, futures::map_options{.timeout = std::chrono::duration<double>(10), .unordered = true});
+    BOOST_TEST(collect(r).size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(map_unordered_exception) {  // test_map_unordered_exception
+    // mpi4py's iterator stops at the error; ours raises it at its position and goes on.
+    mpi_pool_executor ex;
+    std::vector<int> xs{1, -2, 3, 4};
+    auto r = ex.map(m_fail_negative, xs, unordered);
+    std::multiset<int> values;
+    int errors = 0;
+    for (auto it = r.begin(); it != r.end(); ++it) {
+        try {
+            values.insert(*it);
+        } catch (const futures::remote_exception<std::invalid_argument>&) {
+            ++errors;
+        }
+    }
+    BOOST_TEST(errors == 1);
+    BOOST_TEST((values == std::multiset<int>{1, 3, 4}));
 }
 
 BOOST_AUTO_TEST_CASE(serialization_failures_fail_their_call_only) {  // ProcessPoolPickleTest

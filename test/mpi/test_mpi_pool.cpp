@@ -20,6 +20,7 @@
 #include <futures/wait.hpp>
 
 #include "mpi/tasks.hpp"
+#include "support/gate_file.hpp"
 
 using namespace std::chrono_literals;
 using futures::mpi_pool_executor;
@@ -102,6 +103,63 @@ BOOST_AUTO_TEST_CASE(map_with_buffersize_and_two_ranges) {
         ++n;
     }
     BOOST_TEST(n == 3000);
+}
+
+// map(unordered): input 0's call waits at its gate until the test has read the
+// others, so it must come last (an ordered map would wait for it first).
+namespace {
+std::vector<std::string> first_gated(const futures_test::gate_dir& g, std::size_t n) {
+    std::vector<std::string> paths(n);
+    paths[0] = g.path(0);
+    return paths;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(map_unordered_in_completion_order_chunked_with_a_failing_element) {
+    futures_test::gate_dir g;
+    mpi_pool_executor ex;
+    // Chunks of 2: {0,1} waits at the gate; {-2,3} has a failing element.
+    const std::vector<int> xs{0, 1, -2, 3, 4, 5, 6, 7};
+    auto r = ex.map(m_gated, first_gated(g, xs.size()), xs, futures::map_options{.chunksize = 2, .unordered = true});
+    std::vector<int> got;  // -1 for the failing element
+    auto it = r.begin();
+    for (std::size_t n = 0; n < 6; ++n) {  // the three free chunks, without moving past the last
+        if (n > 0) ++it;
+        BOOST_REQUIRE((it != r.end()));
+        try {
+            got.push_back(*it);
+        } catch (const futures::remote_exception<std::invalid_argument>&) {
+            got.push_back(-1);
+        }
+    }
+    g.open(0);
+    for (++it; it != r.end(); ++it) got.push_back(*it);
+    BOOST_REQUIRE(got.size() == 8u);
+    std::set<std::pair<int, int>> chunks;
+    for (std::size_t i = 0; i < 8; i += 2) chunks.emplace(got[i], got[i + 1]);  // each whole, in input order
+    BOOST_TEST((chunks == std::set<std::pair<int, int>>{{0, 1}, {-1, 3}, {4, 5}, {6, 7}}));
+    BOOST_TEST(got[6] == 0);  // the gated chunk last
+    BOOST_TEST(got[7] == 1);
+}
+
+BOOST_AUTO_TEST_CASE(map_unordered_with_buffersize_flows_past_a_stuck_call) {
+    futures_test::gate_dir g;
+    mpi_pool_executor ex;
+    std::vector<int> xs(200);
+    for (int i = 0; i < 200; ++i) xs[i] = i;
+    auto r = ex.map(m_gated, first_gated(g, xs.size()), xs,
+                    futures::map_options{.chunksize = 4, .buffersize = 3, .unordered = true});
+    std::multiset<int> got;
+    for (auto it = r.begin(); it != r.end(); ++it) {
+        got.insert(*it);
+        if (got.size() == 100) {  // 25 chunks read while input 0's stays at the gate
+            BOOST_TEST(got.count(0) == 0u);
+            g.open(0);
+        }
+    }
+    BOOST_TEST((got == std::multiset<int>(xs.begin(), xs.end())));
+    BOOST_TEST((ex.map(m_square, std::vector<int>{}, futures::map_options{.unordered = true}).begin() ==
+                std::default_sentinel));
 }
 
 BOOST_AUTO_TEST_CASE(starmap_unpacks_tuples) {

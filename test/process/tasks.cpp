@@ -15,6 +15,8 @@
 
 #include <futures/throw_with_trace.hpp>
 
+#include "../support/gate_file.hpp"
+
 namespace ptest {
 
 void perform(int a) {
@@ -97,6 +99,10 @@ int get_global() { return global_value; }
 int fail_if_negative(int x) {
     if (x < 0) throw std::out_of_range("negative: " + std::to_string(x));
     return x * 10;
+}
+int gated(std::string gate, int x) {
+    if (!gate.empty() && !futures_test::wait_for_file(gate)) throw std::runtime_error("gate " + gate + " stayed shut");
+    return fail_if_negative(x);
 }
 
 std::vector<std::string> list_fds() {

@@ -79,6 +79,9 @@ int block_forever();
 void set_global(int v);
 int get_global();
 int fail_if_negative(int x);  // std::out_of_range for x < 0
+/// Waits until the file `gate` exists (unless gate is empty), then as
+/// fail_if_negative(x); std::runtime_error if the gate stays shut for 20 s.
+int gated(std::string gate, int x);
 /// The worker's open fds as "fd -> target" (readlink of /proc/self/fd/N), without
 /// the one the listing itself uses.
 std::vector<std::string> list_fds();
@@ -103,4 +106,5 @@ FUTURES_TASK(block_task, ptest::block_forever);
 FUTURES_TASK(set_global_task, ptest::set_global);
 FUTURES_TASK(get_global_task, ptest::get_global);
 FUTURES_TASK(fail_negative_task, ptest::fail_if_negative);
+FUTURES_TASK(gated_task, ptest::gated);
 FUTURES_TASK(list_fds_task, ptest::list_fds);

@@ -1,11 +1,12 @@
 #pragma once
-// The lazy result of executor.map(): a single-pass range in input order, shared by
-// every executor. Semantics are those of CPython's main branch (gh-108518), not
-// 3.14's: results come in input order; an element whose call threw (or whose chunk
-// could not run: a broken pool, a cancelled chunk) is a position like any other,
-// whose dereference rethrows that exception, and the iteration goes on with the
-// next results. The timeout throws from begin()/++, ends the iteration and cancels
-// what has not started; destroying the range cancels what has not started.
+// The lazy result of executor.map(): a single-pass range in input order (or, with
+// map_options::unordered, chunk by chunk in completion order), shared by every
+// executor. Semantics are those of CPython's main branch (gh-108518), not 3.14's:
+// an element whose call threw (or whose chunk could not run: a broken pool, a
+// cancelled chunk) is a position like any other, whose dereference rethrows that
+// exception, and the iteration goes on with the next results. The timeout throws
+// from begin()/++, ends the iteration and cancels what has not started; destroying
+// the range cancels what has not started.
 #include <algorithm>
 #include <cstddef>
 #include <deque>
@@ -15,10 +16,12 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include <futures/detail/watch.hpp>
 #include <futures/future.hpp>
 #include <futures/map_options.hpp>
 
@@ -115,6 +118,68 @@ struct pending_chunk {
     std::size_t size = 0;
 };
 
+/// The chunks submitted and not yet read, handed out in input order, or (unordered)
+/// in the order they complete. Destroying it cancels what has not started.
+template <class R>
+class pending_chunks {
+public:
+    explicit pending_chunks(bool unordered) {
+        if (unordered) stream_ = std::make_unique<completion_stream>();
+    }
+    pending_chunks(pending_chunks&&) noexcept = default;
+    pending_chunks& operator=(pending_chunks&&) = delete;
+    ~pending_chunks() { cancel_all(); }
+
+    bool empty() const noexcept { return stream_ ? by_state_.empty() : fifo_.empty(); }
+
+    void push(pending_chunk<R> c) {
+        if (!stream_) {
+            fifo_.push_back(std::move(c));
+            return;
+        }
+        state_base* s = c.future.native_state();
+        by_state_.emplace(s, std::move(c));
+        stream_->add(s);
+    }
+
+    /// The next chunk, done; nullopt if the deadline passes first (the chunk stays).
+    std::optional<pending_chunk<R>> next(std::optional<clock::time_point> deadline) {
+        if (!stream_) {
+            if (deadline && !fifo_.front().future.native_state()->wait_until(*deadline)) return std::nullopt;
+            auto c = std::move(fifo_.front());
+            fifo_.pop_front();
+            return c;
+        }
+        state_base* s = stream_->next(deadline);
+        if (!s) return std::nullopt;
+        auto node = by_state_.extract(s);
+        return std::move(node.mapped());
+    }
+
+    void cancel_all() noexcept {
+        for (auto& c : fifo_) cancel(c);
+        fifo_.clear();
+        if (!stream_) return;  // ordered, or moved from
+        for (auto& [s, c] : by_state_) {
+            cancel(c);
+            stream_->forget(s);  // a chunk that was running may complete later
+        }
+        by_state_.clear();
+    }
+
+private:
+    static void cancel(pending_chunk<R>& c) noexcept {
+        try {
+            c.future.cancel();
+        } catch (...) {
+        }
+    }
+
+    std::deque<pending_chunk<R>> fifo_;          // in input order
+    std::unique_ptr<completion_stream> stream_;  // unordered only; on the heap, as this moves
+    std::unordered_map<state_base*, pending_chunk<R>> by_state_;
+};
+
 /// Reads the next chunk of inputs and submits it; nullopt when the input is
 /// exhausted or the executor is gone.
 template <class R>
@@ -163,14 +228,14 @@ public:
     };
 
     map_result(std::unique_ptr<detail::chunk_source<R>> src, const map_options& o)
-        : src_(std::move(src)), buffered_(o.buffersize.has_value()) {
+        : src_(std::move(src)), buffered_(o.buffersize.has_value()), pending_(o.unordered) {
         if (o.timeout) deadline_ = detail::deadline_after(*o.timeout);
         // Submit now, as Python does: everything, or the first buffersize chunks.
         const std::size_t ahead = o.buffersize.value_or(std::numeric_limits<std::size_t>::max());
         for (std::size_t n = 0; n < ahead; ++n) {
             auto f = src_->submit_next();
             if (!f) break;
-            pending_.push_back(std::move(*f));
+            pending_.push(std::move(*f));
         }
     }
     map_result(map_result&&) noexcept = default;
@@ -206,18 +271,17 @@ private:
             // Python refills first, then waits for the oldest chunk.
             if (buffered_ && src_) {
                 if (auto f = src_->submit_next())
-                    pending_.push_back(std::move(*f));
+                    pending_.push(std::move(*f));
                 else
                     src_.reset();
             }
             if (pending_.empty()) return;  // exhausted
-            auto [f, size] = std::move(pending_.front());
-            pending_.pop_front();
-            if (deadline_ && !f.native_state()->wait_until(*deadline_)) {
-                f.cancel();
+            auto next = pending_.next(deadline_);
+            if (!next) {
                 cancel_rest();
                 throw timeout_error("map() results not ready before the timeout");
             }
+            auto& [f, size] = *next;
             chunk_error_ = nullptr;
             try {
                 // Moved out, not copied: a chunk future never leaves this range.
@@ -236,13 +300,7 @@ private:
     }
 
     void cancel_rest() noexcept {
-        for (auto& f : pending_) {
-            try {
-                f.future.cancel();
-            } catch (...) {
-            }
-        }
-        pending_.clear();
+        pending_.cancel_all();
         chunk_ = {};
         chunk_error_ = nullptr;
         chunk_size_ = 0;
@@ -253,7 +311,7 @@ private:
     std::unique_ptr<detail::chunk_source<R>> src_;
     bool buffered_;
     std::optional<detail::clock::time_point> deadline_;
-    std::deque<detail::pending_chunk<R>> pending_;
+    detail::pending_chunks<R> pending_;
     detail::chunk_result<R> chunk_;
     std::exception_ptr chunk_error_;  // the current chunk's call failed as a whole
     std::size_t chunk_size_ = 0;

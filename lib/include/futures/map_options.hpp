@@ -5,7 +5,7 @@
 
 namespace futures {
 
-/// Python's map() keywords. Validated when map() is called, before anything is
+/// Python's map() keywords, and mpi4py's unordered. Validated when map() is called, before anything is
 /// submitted: chunksize 0 or buffersize 0 throw std::invalid_argument.
 struct map_options {
     /// Deadline for the whole iteration, counted from the map() call; when it
@@ -18,6 +18,15 @@ struct map_options {
     /// default). N: only N chunks are submitted ahead of the consumer, so infinite
     /// ranges work and memory stays bounded (Python 3.14's buffersize).
     std::optional<std::size_t> buffersize{};
+    /// mpi4py's unordered=True: results come as their chunks complete instead of in
+    /// input order. A chunk's results still come together, in input order within
+    /// it, so chunksize 1 gives pure completion order. Everything else is as
+    /// ordered: each input yields exactly one position (a value, or the error its
+    /// call threw, raised when the iteration reaches it), timeout, buffersize
+    /// (chunks submitted ahead of the consumer; the next one is submitted when a
+    /// completed chunk starts to be read), cancellation on destruction. Which chunk
+    /// completes first is the executor's business: the order can differ from run to run.
+    bool unordered = false;
 };
 
 }  // namespace futures

@@ -4,9 +4,10 @@
 // (process_pool_executor.hpp) with another carrier under its transport seam: the
 // same call and result frames travel as MPI messages to serving ranks, which run
 // them with the pipe worker's batch runner. So the contract is the process pool's:
-// submit, map (chunksize, buffersize, a failing element fails itself), async_submit
-// with any completion token, shutdown(wait, cancel_futures), completion_executor,
-// stats(), remote errors with the rank's details, unknown-task and signature errors.
+// submit, map (chunksize, buffersize, mpi4py's unordered, a failing element fails
+// itself), async_submit with any completion token, shutdown(wait, cancel_futures),
+// completion_executor, stats(), remote errors with the rank's details, unknown-task
+// and signature errors.
 // What differs (docs/mpi.md):
 //  - a worker is a serving rank, started (a session) on demand or by bootup();
 //  - a rank cannot be replaced: a lost session breaks the pool;
@@ -103,7 +104,8 @@ public:
         const call_options& o, const task<R(A...)>& t, X&&... args) = delete;
 
     /// mpi4py's starmap: t(args...) for each tuple of `tuples` (a forward range, read
-    /// once per argument, that must outlive the iteration), in input order, as map().
+    /// once per argument, that must outlive the iteration), in input order (completion
+    /// order with map_options::unordered), as map().
     template <class R, class... A, std::ranges::forward_range Tuples, class... O>
     requires(sizeof...(O) <= 1) auto starmap(const task<R(A...)>& t, const Tuples& tuples, O&&... options) {
         return [&]<std::size_t... I>(std::index_sequence<I...>) {

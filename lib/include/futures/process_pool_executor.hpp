@@ -162,7 +162,13 @@ public:
     /// Calls t over the zipped ranges (shortest wins) and returns a lazy range of
     /// results in input order (map.hpp); an optional map_options comes last. Inputs
     /// go to workers in chunks (short chunks share frames); a failing element fails only
-    /// itself (its error is thrown when the iteration reaches it). Without
+    /// itself (its error is thrown when the iteration reaches it). With
+    /// map_options::unordered (mpi4py's), chunks are yielded as they complete, each
+    /// chunk's results together and in input order. Serializes the inputs and blocks
+    /// as submit() does (all of them here, or buffersize chunks); the iteration blocks
+    /// the iterating thread until the next result is in (timeout_error past
+    /// map_options::timeout). Throws as submit() does, and std::invalid_argument for
+    /// a chunksize or buffersize of 0. Without
     /// map_options::chunksize the chunk size is chosen: for sized ranges,
     /// ceil(n / (4 * max_workers)) clamped to [1, 1024] (about four chunks per
     /// worker, to balance load); for unsized or infinite ranges, 64.

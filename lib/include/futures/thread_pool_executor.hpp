@@ -99,9 +99,10 @@ public:
     }
 
     /// Calls f over the zipped ranges (shortest wins) and returns a lazy range of the
-    /// results in input order; an optional map_options comes last. What Python does
-    /// and when: see map.hpp and map_options.hpp. Lvalue ranges are referenced, not
-    /// copied, and must outlive the iteration. f may run on several threads at once.
+    /// results in input order (in completion order with map_options::unordered); an
+    /// optional map_options comes last. What Python does and when: see map.hpp and
+    /// map_options.hpp. Lvalue ranges are referenced, not copied, and must outlive
+    /// the iteration. f may run on several threads at once.
     template <class F, class... Xs>
     auto map(F&& f, Xs&&... ranges_then_options) {
         return detail::with_map_options(

@@ -43,4 +43,28 @@ private:
     waiter waiter_;
 };
 
+/// As completion_queue, for a set that grows while it is read: map(unordered) adds
+/// each chunk's state as it submits it. Hands out the states in the order they
+/// completed (one added when already done counts as completing then). Memory stays
+/// bounded by the states watched, however long the stream. One consumer; a state
+/// must stay alive until it is handed out or forgotten.
+class completion_stream {
+public:
+    completion_stream();
+    completion_stream(const completion_stream&) = delete;
+    completion_stream& operator=(const completion_stream&) = delete;
+    /// Must not watch anything any more: forget() what was not handed out.
+    ~completion_stream() = default;
+
+    void add(state_base* s);
+    /// The next completed state; null if the deadline passes first.
+    state_base* next(std::optional<clock::time_point> deadline);
+    /// Stops watching s, done or not; it will not be handed out.
+    void forget(state_base* s) noexcept;
+
+private:
+    waiter waiter_;
+    std::size_t consumed_ = 0;  // of waiter_.finished_
+};
+
 }  // namespace futures::detail
