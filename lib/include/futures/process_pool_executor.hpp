@@ -278,8 +278,20 @@ private:
     static bool serialize_args(const detail::process::pool_core& core, const task<R(A...)>& t, const future<R>& fut,
                                detail::process::packed_values& out, X&&... args) {
         try {
-            typename task<R(A...)>::args_tuple tuple(std::forward<X>(args)...);
-            out.append_with([&](std::string& b) { detail::process::save_to(b, tuple); });
+            using args_tuple = typename task<R(A...)>::args_tuple;
+            // Arguments of the parameters' own types are serialized where they are,
+            // not first copied into a tuple (a 16 MiB string would be copied, into
+            // fresh pages). Same bytes: a tuple is its elements in order, and its
+            // class information does not depend on the element types. Bitwise
+            // tuples keep their packed format, which references would not get.
+            if constexpr ((std::is_same_v<std::remove_cvref_t<X>, A> && ...) &&
+                          !detail::process::is_bitwise_v<args_tuple>) {
+                const std::tuple<const A&...> refs(args...);
+                out.append_with([&](std::string& b) { detail::process::save_to(b, refs); });
+            } else {
+                args_tuple tuple(std::forward<X>(args)...);
+                out.append_with([&](std::string& b) { detail::process::save_to(b, tuple); });
+            }
         } catch (const std::exception& e) {
             fut.set_exception(detail::process::unserializable_args(t.name(), e.what()));
             return false;

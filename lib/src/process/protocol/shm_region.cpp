@@ -1,5 +1,6 @@
 // A shared-memory region for large frames (shm_region.hpp, docs/payloads.md).
 #include <futures/detail/process/protocol/frame.hpp>
+#include <futures/detail/process/protocol/fresh_memory.hpp>
 #include <futures/detail/process/protocol/shm_region.hpp>
 
 #include <fcntl.h>
@@ -127,13 +128,24 @@ bool shm_region::cover(std::size_t need, bool grow) {
         if (p == MAP_FAILED) return false;
         map_->p = static_cast<char*>(p);
         map_->len = size;
+        populate(have, size);
         return true;
     }
     // The reader: a new mapping; views into the old one keep it until they end.
     void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
     if (p == MAP_FAILED) return false;
     map_ = std::make_shared<mapping>(static_cast<char*>(p), size);
+    if (grow) populate(0, size);
     return true;
+}
+
+// The writer's new pages, allocated in one call rather than one fault per 4 KiB
+// page at the first frame (fresh_memory.hpp: shared memory gets no huge pages, as
+// shmem_enabled is never on our VMs). Only the writer does this, for sizes it chose:
+// a reader populating what a worker claims would let the worker make the parent
+// allocate up to the region's limit.
+void shm_region::populate(std::size_t from, std::size_t to) noexcept {
+    if (to > from) populate_pages(base() + from, to - from);
 }
 
 void shm_region::give_back_beyond(std::size_t keep) noexcept {

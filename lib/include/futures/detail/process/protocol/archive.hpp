@@ -29,6 +29,7 @@
 //    written by a reused archive would depend on what it wrote before, and could
 //    only be read by an archive that had read the same history. Reusing the stream
 //    buffer alone saves nothing (the locale is built in the archive constructor).
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
@@ -153,7 +154,15 @@ protected:
         return c;
     }
     std::streamsize xsputn(const char* p, std::streamsize n) override {
-        s_.append(p, static_cast<std::size_t>(n));
+        const auto k = static_cast<std::size_t>(n);
+        // A large value grows the string into fresh memory: ready it before the
+        // copy touches it page by page (fresh_memory.hpp).
+        if (k >= fresh_memory_floor && s_.size() + k > s_.capacity()) {
+            const std::size_t at = s_.size();
+            s_.reserve(std::max(at + k, 2 * s_.capacity()));
+            prepare_fresh(s_.data() + at, s_.capacity() - at);
+        }
+        s_.append(p, k);
         return n;
     }
 

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <boost/archive/archive_exception.hpp>
@@ -29,6 +30,8 @@
 #include <boost/archive/detail/register_archive.hpp>
 #include <boost/serialization/array_optimization.hpp>
 #include <boost/serialization/collection_size_type.hpp>
+
+#include <futures/detail/process/protocol/fresh_memory.hpp>
 
 namespace futures::detail::process {
 
@@ -93,17 +96,38 @@ protected:
     void load_override(T& t) {
         base::load_override(t);
     }
+    // Boost resizes (zeroing every byte) and then copies; a large string is
+    // allocated, readied (fresh_memory.hpp) and copied once instead. The layout
+    // is Boost's: a std::size_t length, then the bytes (as take_view reads it).
     void load_override(std::string& s) {
         check(1);
-        base::load_override(s);
+        std::size_t n = 0;
+        if (!in_.peek_length(n) || n < fresh_memory_floor) return base::load_override(s);
+        in_.take(sizeof n);
+        const std::string_view v = in_.take(n);
+        s.clear();
+        s.reserve(n);
+        prepare_fresh(s.data(), n);
+        s.assign(v.data(), n);
     }
     // A vector's count is not at the read position when the vector comes in: the
     // first vector of each type is preceded by its class information. So the
     // vector notes its elements' floor, and the count is checked once read (Boost
     // reads it first of all, and reserves right after).
+    // A vector of numbers is reserved and readied (fresh_memory.hpp) once its
+    // checked count is known, before Boost's resize zeroes it page by page.
     template <class T, class A>
     void load_override(std::vector<T, A>& v) {
         floor_ = wire_floor<T>::value;
+        if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+            pending_ = &v;
+            reserve_ = [](void* p, std::size_t count) {
+                auto& w = *static_cast<std::vector<T, A>*>(p);
+                if (count * sizeof(T) < fresh_memory_floor || w.capacity() >= count) return;
+                w.reserve(count);
+                prepare_fresh(w.data(), count * sizeof(T));
+            };
+        }
         base::load_override(v);
     }
     void load_override(boost::serialization::collection_size_type& count) {
@@ -111,6 +135,7 @@ protected:
         const std::size_t each = floor_;
         floor_ = 1;  // any other collection: at least a byte per element
         if (each != 0 && std::size_t(count) > in_.remaining() / each) refuse("length beyond the end of the input");
+        if (void* v = std::exchange(pending_, nullptr)) reserve_(v, std::size_t(count));
     }
     // Boost reads a bool's byte straight into the bool: any byte but 0 or 1 would
     // make a bool with undefined behaviour.
@@ -135,6 +160,8 @@ private:
 
     bounded_inbuf& in_;
     std::size_t floor_ = 1;
+    void* pending_ = nullptr;  // the vector of numbers whose count comes next
+    void (*reserve_)(void*, std::size_t) = nullptr;
     std::shared_ptr<const void> keep_;
 };
 

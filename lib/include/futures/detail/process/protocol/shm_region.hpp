@@ -85,6 +85,7 @@ private:
     /// Maps at least `need` bytes of the file, growing the file first if `grow`.
     bool cover(std::size_t need, bool grow);
     void give_back_beyond(std::size_t keep) noexcept;
+    void populate(std::size_t from, std::size_t to) noexcept;
     char* base() const noexcept { return map_ ? map_->p : nullptr; }
     std::size_t mapped() const noexcept { return map_ ? map_->len : 0; }
 
