@@ -43,7 +43,9 @@ BOOST_AUTO_TEST_CASE(a_dead_rank_fails_its_call_after_the_heartbeat_timeout) {
     } catch (const futures::terminated_worker_error& e) {
         BOOST_TEST(std::string(e.what()).find("silent for 1000 ms") != std::string::npos, e.what());
     }
-    BOOST_TEST((std::chrono::steady_clock::now() - t0 >= 1000ms));
+    // Silence is counted from the rank's last heartbeat, which may have come up to a
+    // beat period (a quarter of the timeout) before the call was submitted.
+    BOOST_TEST((std::chrono::steady_clock::now() - t0 >= 750ms));
     // A rank cannot be replaced: the pool is broken, and says so.
     BOOST_CHECK_THROW(ex.submit(m_square, 2).result(30s), futures::broken_process_pool);
     ex.shutdown(true);  // returns: nothing waits for the dead rank

@@ -114,7 +114,10 @@ pool_setup prepare_pool(const mpi_pool_options& o, link* l) {
     po.max_pending = o.max_pending;
     po.max_frame_bytes = o.max_frame_bytes;
     po.completion_executor = o.completion_executor;
-    po.max_restarts = 0;  // a rank cannot be replaced
+    // A rank cannot be replaced: any lost session breaks the pool. max_restarts
+    // would not do, since it only counts crashes (a rank lost after it completed a
+    // call is not one); this is Python's rule, which fits ranks.
+    po.break_on_worker_death = true;
     if (!l->claim()) throw std::logic_error("mpi_pool_executor: another one exists (one at a time per communicator)");
     const std::size_t local = o.local_workers;
     const auto beat = o.heartbeat_timeout;
