@@ -78,7 +78,9 @@ void mpi_rows(const config& cfg, std::vector<verdict>& vs) {
         std::printf("    skipped: %s is not built (configured without MPI: FUTURES_MPI=OFF)\n\n", exe.c_str());
         return;
     }
-    char script[] = "/tmp/futures-bench-mpi4py-XXXXXX.py";
+    // In $TMPDIR (or /tmp): the machine's temporary directory, not a fixed path.
+    std::string script_path = (fs::temp_directory_path() / "futures-bench-mpi4py-XXXXXX.py").string();
+    char* script = script_path.data();
     const int fd = ::mkstemps(script, 3);
     if (fd >= 0) ::close(fd);
     std::ofstream(script) << mpi4py_script;

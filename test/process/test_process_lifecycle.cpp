@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -108,7 +109,8 @@ BOOST_AUTO_TEST_CASE(a_frame_that_stops_halfway_fails_its_call_within_the_deadli
 
 BOOST_AUTO_TEST_CASE(a_worker_that_never_greets_breaks_the_pool) {
     // A "worker" whose main() blocks before it could run the worker loop.
-    char dir[] = "/tmp/futures-silent-XXXXXX";
+    std::string dir_path = (std::filesystem::temp_directory_path() / "futures-silent-XXXXXX").string();
+    char* dir = dir_path.data();
     BOOST_REQUIRE(::mkdtemp(dir));
     const std::string exe = std::string(dir) + "/silent-worker";
     { std::ofstream(exe) << "#!/bin/sh\nexec sleep 600\n"; }
