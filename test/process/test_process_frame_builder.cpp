@@ -171,6 +171,14 @@ BOOST_AUTO_TEST_CASE(a_busy_worker_gets_one_frame_ahead_only_behind_a_short_fram
     // Sent ahead: the worker may die before it starts it, so the jobs keep their
     // arguments to be sent again.
     for (auto& j : ahead.record.jobs) BOOST_TEST(!j->args.empty());
+    // A frame ahead of one job reads the job's arguments where they lie (no copy).
+    scene one;
+    one.with("sq", 1, 1'000);
+    one.with("sq", 1, 1'000);
+    one.w.in_flight.push_back(one.next().record);
+    auto single = one.next();
+    BOOST_REQUIRE(single.record.jobs.size() == 1u);
+    BOOST_TEST(single.message.batches.front().args.bytes().data() == single.record.jobs.front()->args.bytes().data());
     s.w.in_flight.push_back(std::move(ahead.record));
     BOOST_TEST(!s.b.can_take(s.w, s.queue));  // two frames in flight at most
 

@@ -117,6 +117,25 @@ BOOST_AUTO_TEST_CASE(frames_roundtrip_with_several_items) {
     BOOST_TEST(c.done());
 }
 
+BOOST_AUTO_TEST_CASE(a_borrowed_list_encodes_as_its_owner_does_and_copies_nothing) {
+    for (const bool uniform : {true, false}) {
+        p::packed_values owner;
+        for (int i = 0; i < 3; ++i) owner.append(p::to_bytes(i));
+        if (!uniform) owner.append("a longer item");
+        const std::string big(300 * 1024, 'q');  // above the threshold where copies cost
+        if (!uniform) owner.append(big);
+        const auto borrowed = p::packed_values::borrow(owner);
+        BOOST_TEST(borrowed.bytes().data() == owner.bytes().data());  // where they lie
+        BOOST_TEST(p::to_bytes(borrowed) == p::to_bytes(owner));      // the same wire bytes
+        p::packed_values back;
+        p::from_bytes(p::to_bytes(borrowed), back);
+        back.check();
+        BOOST_TEST(back.count() == owner.count());
+        BOOST_TEST(back.bytes() == owner.bytes());
+        BOOST_TEST(owner.count() == (uniform ? 3u : 5u));  // the owner keeps its items
+    }
+}
+
 BOOST_AUTO_TEST_CASE(packed_lists_stay_compact_until_lengths_differ) {
     p::packed_values v;
     for (int i = 0; i < 4; ++i) v.append(p::to_bytes(i));

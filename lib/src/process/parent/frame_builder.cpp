@@ -102,6 +102,10 @@ built_frame frame_builder::build(const worker_record& w, job_queue& queue) {
         cb.first_id = b.first_id;
         if (front && b.jobs == 1) {
             cb.args = std::move(f.jobs[k]->args);
+        } else if (b.jobs == 1) {
+            // Sent ahead: the job keeps its list (it may be sent again), and the frame
+            // reads it where it lies; a large value is not copied into fresh pages.
+            cb.args = packed_values::borrow(f.jobs[k]->args);
         } else {
             std::size_t n = 0;
             for (std::size_t i = k; i < end; ++i) n += f.jobs[i]->args.byte_size();

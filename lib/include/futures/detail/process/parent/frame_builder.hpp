@@ -54,8 +54,10 @@ public:
     bool can_take(const worker_record& w, const job_queue& queue) const;
     /// Takes w's next frame off the front of the queue: the futures become RUNNING
     /// (a cancelled job is dropped); call ids are assigned. Jobs that go to an idle
-    /// worker give their arguments to the frame; those sent ahead keep a copy, in
-    /// case the worker dies before it starts them. `record.jobs` is empty if every
+    /// worker give their arguments to the frame; those sent ahead keep them, in
+    /// case the worker dies before it starts them, and a frame of one such job
+    /// borrows them (packed_values::borrow): send the frame before the queue or
+    /// the jobs change. `record.jobs` is empty if every
     /// job taken had been cancelled.
     built_frame build(const worker_record& w, job_queue& queue);
     /// The pool's initializer as a frame of its own.

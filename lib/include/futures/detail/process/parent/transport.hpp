@@ -57,8 +57,9 @@ protected:
 class channel {
 public:
     virtual ~channel() = default;
-    /// Sends m as one frame, after those sent before it. Throws frame_error (and
-    /// sends nothing) above the frame cap. A failed write stops the worker: its
+    /// Sends m as one frame, after those sent before it. m is serialized before
+    /// this returns (it may borrow bytes that live only until then). Throws
+    /// frame_error (and sends nothing) above the frame cap. A failed write stops the worker: its
     /// loss is then reported.
     virtual void send(const message& m) = 0;
     /// No more frames: the worker is sent the stop message, and ends once it has

@@ -79,6 +79,19 @@ public:
         if (count_ == 0) stride_ = size;
         count_ += static_cast<std::uint32_t>(n);
     }
+    /// A list that reads other's items where they lie, without a copy and without
+    /// keeping them alive: it must end before `other` changes or ends. For a frame
+    /// that is serialized at once (channel::send) while its jobs keep their own lists.
+    static packed_values borrow(const packed_values& other) {
+        static const char anchor = 0;
+        packed_values v;
+        v.count_ = other.count_;
+        v.sizes_ = other.sizes_;
+        v.stride_ = other.stride_;
+        v.view_ = other.bytes();
+        v.keep_ = std::shared_ptr<const void>(std::shared_ptr<const void>(), &anchor);  // set, owns nothing
+        return v;
+    }
     /// Appends every item of `other`, in order.
     void append(const packed_values& other) {
         if (other.count_ == 0) return;
@@ -154,6 +167,14 @@ public:
                 ar& bytes_;
             }
             stride_ = uniform() && count_ ? bytes().size() / count_ : 0;
+        } else if constexpr (requires { ar.save_binary(view_.data(), view_.size()); }) {
+            // Viewed bytes are written as the std::string they stand for (what a binary
+            // archive writes for one: its size_t length, then the bytes), not copied
+            // into bytes_ first.
+            const std::string_view b = bytes();
+            std::size_t n = b.size();
+            ar << n;
+            ar.save_binary(b.data(), n);
         } else {
             own();
             ar& bytes_;
