@@ -105,8 +105,9 @@ BOOST_AUTO_TEST_CASE(a_64_mib_value) {
 }
 
 BOOST_AUTO_TEST_CASE(many_large_values_in_flight) {
-    process_pool_executor pool(2);
-    // Several frames per worker at once: regions are shared by frames in flight.
+    // Several frames per worker at once: regions are shared by frames in flight
+    // (values of 256 KiB to 3 MiB, all through the regions).
+    process_pool_executor pool(process_pool_options{.max_workers = 2, .shm_threshold_bytes = 128 << 10});
     std::vector<futures::future<std::vector<double>>> fs;
     for (int i = 0; i < 12; ++i) fs.push_back(pool.submit(echo_doubles_task, doubles(std::size_t(1 + i) << 15)));
     for (int i = 0; i < 12; ++i) BOOST_TEST((fs[std::size_t(i)].result(deadline) == doubles(std::size_t(1 + i) << 15)));

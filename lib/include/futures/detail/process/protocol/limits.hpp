@@ -15,7 +15,7 @@ constexpr std::size_t default_max_frame = std::size_t(1) << 30;
 constexpr std::size_t kept_buffer_limit = std::size_t(64) << 20;
 
 /// Default process_pool_options::shm_threshold_bytes: from this frame size on,
-/// shared memory beats the pipe (docs/payloads.md has the measurements).
-constexpr std::size_t default_shm_threshold = std::size_t(256) << 10;
+/// shared memory beat the pipe on our VMs (docs/payloads.md, "The threshold").
+constexpr std::size_t default_shm_threshold = std::size_t(2) << 20;
 
 }  // namespace futures::detail::process
