@@ -5,7 +5,9 @@
 // so that a regression fails the count instead of filling the machine.
 //
 // argv[1] (in the first process): "pool" creates a pool in main() (the usual
-// mistake), "return" makes the relaunched copies return from main() without one.
+// mistake), "return" makes the relaunched copies return from main() without one,
+// "server_first" calls start_fork_server() before run_worker_if_requested() (the
+// fork server, a copy of this program, then runs that line first too).
 // The first process submits a call and prints "error: <what>" and
 // "elapsed_ms: <n>" for how it failed, or "result: <n>" if it did not.
 #include <chrono>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include <futures/process_pool_executor.hpp>
+#include <futures/worker.hpp>
 
 #include "process/tasks.hpp"
 
@@ -42,11 +45,16 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (count_and_log(log) > 20) return 9;
-    const bool relaunched = std::strcmp(argv[1], "--futures-worker") == 0;
+    // Started by a pool: as a worker, or as the fork server.
+    const bool relaunched = std::strncmp(argv[1], "--futures-", 10) == 0;
     // The mode travels to the relaunched copies in the environment (their argv is the pool's).
     if (!relaunched) ::setenv("FUTURES_TEST_LOST_MODE", argv[1], 1);
     const char* mode = std::getenv("FUTURES_TEST_LOST_MODE");
     if (relaunched && mode && std::strcmp(mode, "return") == 0) return 0;
+    if (mode && std::strcmp(mode, "server_first") == 0) {
+        futures::start_fork_server();  // the mistake: before the next line
+        futures::run_worker_if_requested(argc, argv);
+    }
 
     const auto t0 = std::chrono::steady_clock::now();
     futures::process_pool_executor pool(2);

@@ -102,6 +102,15 @@ BOOST_AUTO_TEST_CASE(relaunched_main_that_returns_fails_fast) {
     BOOST_TEST(log.count() <= 3, log.count() << " processes ran main()");
 }
 
+BOOST_AUTO_TEST_CASE(start_fork_server_before_run_worker_if_requested_just_works) {
+    pid_log log("server_first");
+    const std::string out = run_lost_worker("server_first");
+    BOOST_TEST(out.find("result: 42") != std::string::npos, out);
+    // The program and its one fork server ran main(); the server did not start
+    // another (a chain of servers, one per copy of main(), until the cap of 20).
+    BOOST_TEST(log.count() == 2, log.count() << " processes ran main()");
+}
+
 BOOST_AUTO_TEST_CASE(worker_binary_that_creates_a_pool_breaks_the_pool) {
     pid_log log("binary");
     futures::process_pool_executor pool({.max_workers = 2, .worker_executable = FUTURES_LOST_WORKER});

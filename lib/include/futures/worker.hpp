@@ -47,7 +47,10 @@ int worker_main(int argc, char** argv);
 /// call this from main(), right after run_worker_if_requested() and before anything
 /// that should not be in every worker's memory; the server and its workers die with
 /// the thread that called it (PR_SET_PDEATHSIG), so that must be the main thread or
-/// one that outlives every pool. A second call does nothing. Thread-safe. Throws
+/// one that outlives every pool. A second call does nothing, and so does a call in
+/// a process a pool started (a main() that calls this before
+/// run_worker_if_requested() runs it again in the server and in relaunched
+/// workers; a server started there would start the next). Thread-safe. Throws
 /// std::invalid_argument if the binary cannot be found (as the pool would) and
 /// std::system_error if the server cannot be started. If the server dies later,
 /// pools go back to relaunching the binary (one warning through the log handler).

@@ -1,5 +1,6 @@
 // Starting the fork server and asking it for workers (docs/pool-start.md).
 #include <futures/detail/process/fork_server.hpp>
+#include <futures/detail/process/lost_worker.hpp>
 #include <futures/detail/process/parent/fork_server_client.hpp>
 #include <futures/detail/process/parent/worker_executable.hpp>
 #include <futures/log.hpp>
@@ -179,6 +180,11 @@ pid_t fork_server_pid() {
 namespace futures {
 
 void start_fork_server(const std::string& worker_executable) {
+    // main() called this before run_worker_if_requested(), and this process is a
+    // worker or the fork server itself, running main() again: a server started from
+    // here would run main() too and start the next, a chain of servers without end.
+    // Nothing to do here; run_worker_if_requested() right after does its job.
+    if (detail::process::started_by_a_pool()) return;
     detail::process::start_fork_server_for(detail::process::resolve_worker_executable(worker_executable));
 }
 

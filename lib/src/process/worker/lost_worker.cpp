@@ -1,3 +1,4 @@
+#include <futures/detail/process/fork_server.hpp>
 #include <futures/detail/process/lost_worker.hpp>
 #include <futures/log.hpp>
 #include <futures/worker.hpp>
@@ -15,15 +16,17 @@ namespace {
 
 std::atomic<bool> entered{false};
 
-// argv as the kernel started us: the flag is argv[1] of a worker, whatever main()
-// did with its own argv since.
-bool started_as_worker() {
+// argv[1] as the kernel started us (the flag of a worker or of the fork server is
+// there), whatever main() did with its own argv since; empty if there is none.
+std::string first_argument() {
     std::ifstream in("/proc/self/cmdline", std::ios::binary);
     std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const auto end0 = cmdline.find('\0');
-    if (end0 == std::string::npos) return false;
-    return std::strcmp(cmdline.c_str() + end0 + 1, worker_flag) == 0 && cmdline.size() > end0 + 1;
+    if (end0 == std::string::npos || cmdline.size() <= end0 + 1) return {};
+    return std::string(cmdline.c_str() + end0 + 1);
 }
+
+bool started_as_worker() { return first_argument() == worker_flag; }
 
 constexpr const char* fix =
     "call futures::run_worker_if_requested(argc, argv) as the first line of main(), or set "
@@ -32,6 +35,11 @@ constexpr const char* fix =
 }  // namespace
 
 void enter_worker_loop() noexcept { entered.store(true, std::memory_order_relaxed); }
+
+bool started_by_a_pool() {
+    const std::string a = first_argument();
+    return a == worker_flag || a == fork_server_flag;
+}
 
 void exit_if_lost_worker() {
     if (entered.load(std::memory_order_relaxed) || !started_as_worker()) return;

@@ -20,6 +20,10 @@ inline constexpr int lost_worker_status = 86;
 /// then on, in a task say, are legitimate.
 void enter_worker_loop() noexcept;
 
+/// Whether this process was started by a pool, as a worker or as the fork server
+/// (argv[1] as the kernel saw it), whether or not it entered its loop yet.
+bool started_by_a_pool();
+
 /// If this process was started as a pool worker and has not entered the worker
 /// loop, prints why on stderr and exits with lost_worker_status (never returns).
 /// Otherwise does nothing. Called when a process_pool_executor is constructed.
