@@ -92,33 +92,27 @@ struct pair_figures {
 pair_figures run_cpp(const config& cfg, int first) {
     pair_figures p;
     for (const auto& c : sizes) {
-        std::size_t calls = cfg.quick ? std::max<std::size_t>(4, c.calls / 10) : c.calls;
-        // 2,000 echoes of 1 KiB take about 20 ms here: too short a window to tell
-        // two configurations apart on a noisy machine, so ten times as many (a rate
-        // is compared, not a duration).
-        if (c.bytes < (std::size_t(64) << 10)) calls *= 10;
+        // The 1 KiB row compares two configurations that run the same code (its
+        // frames stay below the threshold): 2,000 echoes take about 20 ms here, too
+        // short a window on a noisy machine, so ten times as many (a rate is
+        // compared, not a duration), and each side three times, alternately.
+        const bool small = c.bytes < (std::size_t(64) << 10);
+        const std::size_t calls = (cfg.quick ? std::max<std::size_t>(4, c.calls / 10) : c.calls) * (small ? 10 : 1);
         const std::string s(c.bytes, 'x');
         const std::vector<double> v(c.bytes / sizeof(double), 1.5);
         const std::size_t regions = futures::process_pool_options{}.shm_threshold_bytes;
-        // Below the threshold the two configurations run the same code, so their
-        // comparison is all noise unless each side runs several times, alternately.
-        const int turns = c.bytes < (std::size_t(64) << 10) ? 3 : 1;
         std::vector<double> ar, dr;
-        rate_run a{}, d{};
-        bool ok = true;
-        for (int t = 0; t < 2 * turns; ++t) {
+        for (int t = 0; t < (small ? 6 : 2); ++t) {
             const bool pipe_turn = (t + first) % 2 == 1;
             const auto r = echo_rate(s, c.bytes, calls, pipe_turn ? 0 : regions);
             (pipe_turn ? dr : ar).push_back(r.rate);
-            ok = ok && r.ok;
+            p.ok = p.ok && r.ok;
         }
-        a = {median(ar), ok};
-        d = {median(dr), ok};
         const auto b = echo_rate(v, c.bytes, calls, regions);
-        p.str[c.bytes] = a.rate;
+        p.str[c.bytes] = median(ar);
         p.dbl[c.bytes] = b.rate;
-        p.pipe[c.bytes] = d.rate;
-        p.ok = p.ok && a.ok && b.ok && d.ok;
+        p.pipe[c.bytes] = median(dr);
+        p.ok = p.ok && b.ok;
     }
     p.pipe_floor = pipe_gbps(cfg.quick ? (128u << 20) : (512u << 20));
     p.memcpy_floor = memcpy_gbps();

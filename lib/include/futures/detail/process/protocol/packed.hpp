@@ -11,8 +11,10 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
+#include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/level.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/tracking.hpp>
@@ -167,15 +169,18 @@ public:
                 ar& bytes_;
             }
             stride_ = uniform() && count_ ? bytes().size() / count_ : 0;
-        } else if constexpr (requires { ar.save_binary(view_.data(), view_.size()); }) {
-            // Viewed bytes are written as the std::string they stand for (what a binary
-            // archive writes for one: its size_t length, then the bytes), not copied
-            // into bytes_ first.
-            const std::string_view b = bytes();
-            std::size_t n = b.size();
-            ar << n;
-            ar.save_binary(b.data(), n);
         } else {
+            if constexpr (std::is_same_v<Ar, boost::archive::binary_oarchive>) {
+                if (keep_) {
+                    // Viewed (or borrowed) bytes are written as the std::string they stand
+                    // for, as a binary archive writes one (its size_t length, then the
+                    // bytes), instead of being copied into bytes_ first.
+                    std::size_t n = view_.size();
+                    ar << n;
+                    ar.save_binary(view_.data(), n);
+                    return;
+                }
+            }
             own();
             ar& bytes_;
         }
